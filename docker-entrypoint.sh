@@ -1,0 +1,8 @@
+#!/bin/sh
+# Migrations run only when asked (MIGRATE_ON_START=true), e.g. from a one-off release task,
+# so that several replicas starting together do not race on the schema.
+set -e
+if [ "${MIGRATE_ON_START:-false}" = "true" ]; then
+  python manage.py migrate --noinput
+fi
+exec "$@"

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import path
+
+from . import health
+
+admin.site.site_header = "Payments back office"
+admin.site.site_title = "Payments back office"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "payments_service.errors.bad_request"
+handler403 = "payments_service.errors.permission_denied"
+handler404 = "payments_service.errors.not_found"
+handler500 = "payments_service.errors.server_error"
