@@ -1,0 +1,120 @@
+"""Payments: one per (client app, externalRef), its Razorpay attempts and its status history."""
+
+from django.db import models
+
+from payments_service.ids import new_id
+from payments_service.models import ClientApp
+
+
+def _payment_id() -> str:
+    return new_id("pmt")
+
+
+class PaymentStatus(models.TextChoices):
+    """Forward-only; `RANK` orders them. A payment never moves to a lower rank."""
+
+    CREATED = "created", "created"  # the Razorpay order exists (or is being made); unpaid
+    FAILED = "failed", "failed"  # every attempt so far failed; the customer may still retry
+    AUTHORIZED = "authorized", "authorized"  # the bank approved; money not yet captured
+    CAPTURED = "captured", "captured"  # money taken
+    PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
+    REFUNDED = "refunded", "refunded"  # refunds add up to the captured amount
+
+
+RANK = {status: rank for rank, status in enumerate(PaymentStatus.values)}
+PAID = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+
+
+class Source(models.TextChoices):
+    """What caused a change."""
+
+    API = "api", "API"
+    WEBHOOK = "webhook", "webhook"
+    RECONCILE = "reconcile", "reconcile"
+    ADMIN = "admin", "admin"
+    COMMAND = "command", "command"
+
+
+class Payment(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=_payment_id, editable=False)
+    client_app = models.ForeignKey(ClientApp, on_delete=models.PROTECT, related_name="payments")
+    external_ref = models.CharField(max_length=64)
+    amount = models.PositiveBigIntegerField(help_text="In the currency's smallest unit.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
+    )
+    amount_refunded = models.PositiveBigIntegerField(default=0)
+    email = models.EmailField(blank=True)
+    contact = models.CharField(max_length=20, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    razorpay_order_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    razorpay_payment_id = models.CharField(
+        max_length=40, blank=True, db_index=True, help_text="The successful attempt."
+    )
+    # While set and in the future, one request is creating the Razorpay order: others wait.
+    order_claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_app", "external_ref"], name="one_payment_per_external_ref"
+            )
+        ]
+        indexes = [models.Index(fields=["client_app", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def receipt(self) -> str:
+        """What the Razorpay order carries to find this payment again after a crash."""
+        return self.id
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in PAID
+
+
+class PaymentAttempt(models.Model):
+    """One Razorpay payment under the order: the customer may fail and retry several times."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="attempts")
+    razorpay_payment_id = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=20)
+    method = models.CharField(max_length=32, blank=True)
+    amount = models.PositiveBigIntegerField()
+    error_code = models.CharField(max_length=64, blank=True)
+    error_description = models.TextField(blank=True)
+    error_source = models.CharField(max_length=64, blank=True)
+    error_step = models.CharField(max_length=64, blank=True)
+    error_reason = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.razorpay_payment_id} {self.status}"
+
+
+class PaymentStatusChange(models.Model):
+    """The audit trail: every transition, what caused it and who."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    actor = models.CharField(max_length=150, blank=True, help_text="App, user or event id.")
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -115,7 +115,10 @@ def problem_from_exception(request, exc: Exception) -> JsonResponse | None:
     if isinstance(exc, drf.Throttled):
         return problem_response(request, 429, retry_after=exc.wait or 1)
     if isinstance(exc, drf.APIException):
-        return problem_response(request, exc.status_code, detail=str(exc.detail))
+        response = problem_response(request, exc.status_code, detail=str(exc.detail))
+        if getattr(exc, "auth_header", None):
+            response["WWW-Authenticate"] = exc.auth_header
+        return response
     if isinstance(exc, Http404):
         return problem_response(request, 404, detail="No such resource.")
     if isinstance(exc, PermissionDenied):

@@ -69,6 +69,15 @@ else:
     RAZORPAY_KEY_ID = env("RAZORPAY_TEST_KEY_ID")
     RAZORPAY_KEY_SECRET = env("RAZORPAY_TEST_SECRET_KEY")
 RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET")
+# During a secret rotation, deliveries signed with the previous secret stay valid.
+RAZORPAY_WEBHOOK_SECRET_PREVIOUS = env("RAZORPAY_WEBHOOK_SECRET_PREVIOUS")
+# The SDK sets no timeout; every call gets these (seconds).
+RAZORPAY_CONNECT_TIMEOUT = float(env("RAZORPAY_CONNECT_TIMEOUT", "3.05"))
+RAZORPAY_READ_TIMEOUT = float(env("RAZORPAY_READ_TIMEOUT", "10"))
+# Extra attempts for calls that are safe to repeat (reads, idempotent refunds).
+RAZORPAY_RETRIES = env_int("RAZORPAY_RETRIES", 1)
+# Connections kept open to the gateway: one per server thread.
+RAZORPAY_HTTP_POOL_SIZE = env_int("RAZORPAY_HTTP_POOL_SIZE", 32)
 # The simulator speaks plain HTTP; only the benchmark may run production settings against it.
 BENCH_ALLOW_SIMULATOR = env_bool("BENCH_ALLOW_SIMULATOR")
 if IS_PRODUCTION and not RAZORPAY_API_BASE_URL.startswith("https://") and not BENCH_ALLOW_SIMULATOR:
@@ -222,12 +231,28 @@ if IS_PRODUCTION:
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# --- Payments --------------------------------------------------------------------------------
+PAYMENT_MAX_AMOUNT = env_int("PAYMENT_MAX_AMOUNT", 50_000_000)
+
+# --- Rate limits (django-ratelimit rates, counted in the default cache) -----------------------
+RATE_LIMIT_CLIENT_APP = env("RATE_LIMIT_CLIENT_APP", "600/m")
+RATE_LIMIT_CONFIRM_IP = env("RATE_LIMIT_CONFIRM_IP", "120/m")
+# Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# --- Idempotency -----------------------------------------------------------------------------
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+# How long a running request holds its key; longer than any request can take (gunicorn kills
+# a request at GUNICORN_TIMEOUT), so a crashed one's key is free again after it.
+IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
+
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "payments_service.problems.exception_handler",
 }

@@ -16,7 +16,7 @@ export RAZORPAY_WEBHOOK_SECRET=local_simulator_webhook_secret
 export GUNICORN_BIND="127.0.0.1:${PORT}"
 
 "$BIN/python" manage.py migrate --noinput
-admin_line=$("$BIN/python" manage.py create_local_admin | tail -n 1)
+credentials=$("$BIN/python" manage.py setup_local)
 
 "$BIN/python" -m razorpay_simulator --host 127.0.0.1 --port "$SIM_PORT" \
   --key-id "$RAZORPAY_TEST_KEY_ID" --key-secret "$RAZORPAY_TEST_SECRET_KEY" \
@@ -29,7 +29,7 @@ cat <<INFO
 
   Payments service   http://127.0.0.1:${PORT}/      (health: /healthz, readiness: /readyz)
   Back office        http://127.0.0.1:${PORT}/admin/
-  ${admin_line}
+$(sed 's/^/  /' <<<"$credentials")
   Razorpay simulator ${RAZORPAY_API_BASE_URL}   (checkout: /_sim/checkout/<order_id>)
 
   Stop with Ctrl-C.

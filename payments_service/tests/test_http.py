@@ -21,7 +21,7 @@ def assert_problem(response, status: int, code: str):
 @pytest.mark.parametrize("debug", [False, True])
 def test_unknown_path_is_a_problem_404_whatever_debug_is(client, settings, debug):
     settings.DEBUG = debug
-    assert_problem(client.get("/payments/1"), 404, "not_found")
+    assert_problem(client.get("/no/such/page"), 404, "not_found")
 
 
 def test_wrong_method_is_a_problem_405(client):

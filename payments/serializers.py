@@ -1,0 +1,100 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
+
+from .currencies import MINIMUM_AMOUNT
+from .models import RANK, Payment, PaymentStatus
+
+
+class PaymentInitiateInput(StrictInputSerializer):
+    externalRef = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$",
+        max_length=64,
+        error_messages={"invalid": "Letters, digits and . _ : / # - only."},
+    )
+    sourceApp = serializers.CharField(max_length=64, required=False)
+    amount = StrictIntegerField()
+    currency = serializers.ChoiceField(choices=sorted(MINIMUM_AMOUNT))
+    email = serializers.EmailField(required=False, allow_blank=True)
+    contact = serializers.RegexField(
+        r"^\+[1-9][0-9]{6,14}$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "An E.164 phone number, e.g. +919876543210."},
+    )
+    # Three notes are the service's own: payment_id, source_app, external_ref.
+    metadata = NotesField(reserved=3, required=False)
+
+    def validate_sourceApp(self, value):
+        if value != self.context["client_app"].name:
+            raise serializers.ValidationError("Must be the name of the app whose key is used.")
+        return value
+
+    def validate(self, attrs):
+        minimum = MINIMUM_AMOUNT[attrs["currency"]]
+        if attrs["amount"] < minimum:
+            raise serializers.ValidationError(
+                {"amount": [f"At least {minimum} (minor units of {attrs['currency']})."]}
+            )
+        if attrs["amount"] > settings.PAYMENT_MAX_AMOUNT:
+            raise serializers.ValidationError(
+                {"amount": [f"At most {settings.PAYMENT_MAX_AMOUNT}."]}
+            )
+        return attrs
+
+
+class PaymentConfirmInput(StrictInputSerializer):
+    razorpay_order_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=64)
+    razorpay_payment_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=64)
+    razorpay_signature = serializers.RegexField(r"^[A-Za-z0-9]+$", max_length=128)
+
+
+class PaymentListFilters(serializers.Serializer):
+    externalRef = serializers.CharField(max_length=64, required=False, source="external_ref")
+    status = serializers.ChoiceField(choices=PaymentStatus.values, required=False)
+    createdAfter = serializers.DateTimeField(required=False, source="created_after")
+    createdBefore = serializers.DateTimeField(required=False, source="created_before")
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    externalRef = serializers.CharField(source="external_ref")
+    sourceApp = serializers.CharField(source="client_app.name")
+    amountRefunded = serializers.IntegerField(source="amount_refunded")
+    razorpayOrderId = serializers.CharField(source="razorpay_order_id")
+    razorpayPaymentId = serializers.CharField(source="razorpay_payment_id")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    checkout = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "status",
+            "amount",
+            "currency",
+            "amountRefunded",
+            "externalRef",
+            "sourceApp",
+            "email",
+            "contact",
+            "metadata",
+            "razorpayOrderId",
+            "razorpayPaymentId",
+            "createdAt",
+            "updatedAt",
+            "checkout",
+        ]
+
+    def get_checkout(self, payment: Payment) -> dict | None:
+        """What Razorpay Checkout needs to take (or retake) the payment; null once paid."""
+        if not payment.razorpay_order_id or RANK[payment.status] >= RANK["authorized"]:
+            return None
+        return {
+            "keyId": settings.RAZORPAY_KEY_ID,
+            "orderId": payment.razorpay_order_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "prefill": {"email": payment.email, "contact": payment.contact},
+        }

@@ -1,0 +1,266 @@
+"""Every write to a payment. The API, webhooks, the admin and commands all come through here.
+
+Rules kept by every function: the payment row is locked (`_locked`) only inside short
+transactions and never across a gateway call; status only moves forward (`RANK`); every
+transition is recorded in `PaymentStatusChange`.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from payments_service.clock import now
+from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
+from payments_service.integrations.razorpay import Payment as GatewayPayment
+from payments_service.models import ClientApp
+
+from .errors import (
+    PaymentAlreadyPaid,
+    PaymentConflict,
+    PaymentInitiationInProgress,
+    PaymentMismatch,
+    PaymentNotFound,
+    SignatureInvalid,
+)
+from .models import RANK, Payment, PaymentAttempt, PaymentStatus, PaymentStatusChange, Source
+
+logger = logging.getLogger(__name__)
+
+# What a Razorpay payment's status means for ours; its "refunded" was captured first.
+_STATUS_FROM_GATEWAY = {
+    "failed": PaymentStatus.FAILED,
+    "authorized": PaymentStatus.AUTHORIZED,
+    "captured": PaymentStatus.CAPTURED,
+    "refunded": PaymentStatus.CAPTURED,
+}
+_ATTEMPT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "refunded": 4}
+
+
+def _locked():
+    """The one queryset that locks payment rows (callers lock one row, so order is trivial)."""
+    return Payment.objects.select_for_update()
+
+
+def payment_transition(
+    *, payment: Payment, to: str, source: str, actor: str = "", reason: str = ""
+) -> bool:
+    """Moves a locked payment forward to `to` and records it; a step back is a no-op (False).
+    The caller saves the payment."""
+    if RANK[to] <= RANK[payment.status]:
+        return False
+    PaymentStatusChange.objects.create(
+        payment=payment,
+        from_status=payment.status,
+        to_status=to,
+        source=source,
+        actor=actor[:150],
+        reason=reason[:255],
+    )
+    payment.status = to
+    return True
+
+
+# --- initiate ---------------------------------------------------------------------------------
+def payment_initiate(
+    *,
+    client_app: ClientApp,
+    external_ref: str,
+    amount: int,
+    currency: str,
+    email: str = "",
+    contact: str = "",
+    metadata: dict[str, str] | None = None,
+) -> tuple[Payment, bool]:
+    """The payment for (app, externalRef) with its Razorpay order, and whether this call
+    completed it (True) or found it already initiated (False).
+
+    The row is written first, with a claim, and only then is the order created, its receipt
+    being the payment id: a crash in between is recovered by the next call, which finds the
+    order by receipt instead of creating a second one.
+    """
+    payment, inserted = _payment_insert_or_get(
+        client_app=client_app,
+        external_ref=external_ref,
+        amount=amount,
+        currency=currency,
+        email=email,
+        contact=contact,
+        metadata=metadata or {},
+    )
+    if not inserted:
+        if payment.amount != amount or payment.currency != currency:
+            raise PaymentConflict(
+                f"externalRef {external_ref!r} is payment {payment.id} of "
+                f"{payment.amount} {payment.currency}.",
+                paymentId=payment.id,
+            )
+        if RANK[payment.status] >= RANK[PaymentStatus.AUTHORIZED]:
+            raise PaymentAlreadyPaid(
+                f"Payment {payment.id} for externalRef {external_ref!r} is already "
+                f"{payment.status}.",
+                paymentId=payment.id,
+            )
+        if payment.razorpay_order_id:
+            return payment, False
+        if not _claim_order(payment):
+            payment.refresh_from_db()
+            if payment.razorpay_order_id:
+                return payment, False
+            raise PaymentInitiationInProgress(retry_after=2, paymentId=payment.id)
+    try:
+        order = _order_for(payment, recovering=not inserted)
+    except GatewayError:
+        Payment.objects.filter(pk=payment.pk).update(order_claimed_until=None)
+        raise
+    Payment.objects.filter(pk=payment.pk).update(
+        razorpay_order_id=order.id, order_claimed_until=None
+    )
+    payment.razorpay_order_id = order.id
+    return payment, True
+
+
+def _claim_deadline():
+    return now() + timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS)
+
+
+def _payment_insert_or_get(*, client_app: ClientApp, **fields) -> tuple[Payment, bool]:
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                client_app=client_app, order_claimed_until=_claim_deadline(), **fields
+            )
+            PaymentStatusChange.objects.create(
+                payment=payment,
+                to_status=PaymentStatus.CREATED,
+                source=Source.API,
+                actor=client_app.name,
+            )
+            return payment, True
+    except IntegrityError:
+        payment = Payment.objects.get(client_app=client_app, external_ref=fields["external_ref"])
+        payment.client_app = client_app
+        return payment, False
+
+
+def _claim_order(payment: Payment) -> bool:
+    """Whether this request may create the order: nobody holds a live claim on it."""
+    unclaimed = Q(order_claimed_until__isnull=True) | Q(order_claimed_until__lt=now())
+    free = Payment.objects.filter(unclaimed, pk=payment.pk, razorpay_order_id__isnull=True)
+    return free.update(order_claimed_until=_claim_deadline()) == 1
+
+
+def _order_for(payment: Payment, *, recovering: bool) -> Order:
+    gateway = get_gateway()
+    if recovering:
+        for order in gateway.find_orders_by_receipt(payment.receipt):
+            if order.amount == payment.amount and order.currency == payment.currency:
+                logger.info("payment %s: reusing order %s found by receipt", payment.id, order.id)
+                return order
+    notes = {
+        **payment.metadata,
+        "payment_id": payment.id,
+        "source_app": payment.client_app.name,
+        "external_ref": payment.external_ref,
+    }
+    return gateway.create_order(
+        amount=payment.amount, currency=payment.currency, receipt=payment.receipt, notes=notes
+    )
+
+
+# --- confirm ----------------------------------------------------------------------------------
+def payment_confirm(*, order_id: str, payment_id: str, signature: str) -> Payment:
+    """Checkout's handler fields in, the payment out: signature checked against our own
+    order id, the payment fetched from Razorpay (the browser is not trusted about amount or
+    status), captured if only authorized. Repeating it is harmless."""
+    payment = Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id)
+    payment = payment.first()
+    if payment is None:
+        raise PaymentNotFound(f"No payment has the Razorpay order {order_id!r}.")
+    gateway = get_gateway()
+    if not gateway.checkout_signature_valid(
+        order_id=payment.razorpay_order_id, payment_id=payment_id, signature=signature
+    ):
+        logger.warning("payment %s: invalid checkout signature for %s", payment.id, payment_id)
+        raise SignatureInvalid("The signature does not match this order and payment.")
+    if payment.is_paid and payment.razorpay_payment_id == payment_id:
+        return payment
+    attempt = gateway.fetch_payment(payment_id)
+    _check_belongs(payment, attempt)
+    if attempt.status == "authorized":
+        attempt = gateway.capture_payment(
+            payment_id=attempt.id, amount=attempt.amount, currency=attempt.currency
+        )
+    return payment_apply_attempt(
+        payment_id=payment.id, attempt=attempt, source=Source.API, actor="checkout"
+    )
+
+
+def payment_capture(*, payment: Payment, source: str, actor: str) -> Payment:
+    """Captures the authorized attempt (admin, commands)."""
+    gateway = get_gateway()
+    attempt = gateway.capture_payment(
+        payment_id=payment.razorpay_payment_id, amount=payment.amount, currency=payment.currency
+    )
+    return payment_apply_attempt(payment_id=payment.id, attempt=attempt, source=source, actor=actor)
+
+
+def _check_belongs(payment: Payment, attempt: GatewayPayment) -> None:
+    if attempt.order_id != payment.razorpay_order_id:
+        raise PaymentMismatch(
+            f"Razorpay payment {attempt.id} belongs to order {attempt.order_id}, "
+            f"not {payment.razorpay_order_id}."
+        )
+    if attempt.amount != payment.amount or attempt.currency != payment.currency:
+        raise PaymentMismatch(
+            f"Razorpay payment {attempt.id} is {attempt.amount} {attempt.currency}, "
+            f"payment {payment.id} is {payment.amount} {payment.currency}."
+        )
+
+
+def payment_apply_attempt(
+    *, payment_id: str, attempt: GatewayPayment, source: str, actor: str = ""
+) -> Payment:
+    """Records what Razorpay says of one payment attempt and moves our payment forward.
+
+    Order-independent: an attempt's status and the payment's status only ever rise, so any
+    delivery order of the same facts ends in the same state.
+    """
+    with transaction.atomic():
+        payment = _locked().select_related("client_app").filter(pk=payment_id).first()
+        if payment is None:
+            raise PaymentNotFound(f"No payment {payment_id!r}.")
+        _check_belongs(payment, attempt)
+        _attempt_upsert(payment, attempt)
+        target = _STATUS_FROM_GATEWAY.get(attempt.status)
+        reason = f"{attempt.id} {attempt.status}"
+        if attempt.error_reason:
+            reason += f" ({attempt.error_reason})"
+        if target and payment_transition(
+            payment=payment, to=target, source=source, actor=actor, reason=reason
+        ):
+            if target != PaymentStatus.FAILED:
+                payment.razorpay_payment_id = attempt.id
+            payment.save(update_fields=["status", "razorpay_payment_id", "updated_at"])
+    return payment
+
+
+def _attempt_upsert(payment: Payment, attempt: GatewayPayment) -> None:
+    # The payment row is locked, so this attempt's row cannot be written concurrently.
+    fields = {
+        "status": attempt.status,
+        "method": attempt.method or "",
+        "amount": attempt.amount,
+        "error_code": attempt.error_code or "",
+        "error_description": attempt.error_description or "",
+        "error_source": attempt.error_source or "",
+        "error_step": attempt.error_step or "",
+        "error_reason": attempt.error_reason or "",
+    }
+    row = PaymentAttempt.objects.filter(razorpay_payment_id=attempt.id).first()
+    if row is None:
+        PaymentAttempt.objects.create(payment=payment, razorpay_payment_id=attempt.id, **fields)
+    elif _ATTEMPT_RANK.get(attempt.status, 0) > _ATTEMPT_RANK.get(row.status, 0):
+        PaymentAttempt.objects.filter(pk=row.pk).update(updated_at=now(), **fields)

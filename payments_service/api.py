@@ -1,0 +1,23 @@
+"""Base classes for client-facing API views."""
+
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.views import APIView
+
+from .client_apps import ClientAppAuthentication, IsClientApp
+from .ratelimit import ClientAppRateLimit
+
+
+class ClientAppApi(APIView):
+    """An endpoint for client apps: Bearer API key, rate limited per app."""
+
+    authentication_classes = [ClientAppAuthentication]
+    permission_classes = [IsClientApp]
+    throttle_classes = [ClientAppRateLimit]
+
+
+class Pagination(PageNumberPagination):
+    """`{"count", "next", "previous", "results"}` everywhere."""
+
+    page_size = 50
+    page_size_query_param = "pageSize"
+    max_page_size = 100

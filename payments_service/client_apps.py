@@ -1,0 +1,92 @@
+"""Client apps and their API keys: issue, rotate, revoke, authenticate."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from rest_framework import authentication, exceptions
+
+from .clock import now
+from .models import ApiKey, ClientApp
+
+KEY_PREFIX = "psk_"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def client_app_create(*, name: str) -> tuple[ClientApp, str]:
+    """A new app and its first key; the bare key is returned once and never stored."""
+    with transaction.atomic():
+        app = ClientApp.objects.create(name=name)
+        return app, api_key_issue(client_app=app)
+
+
+def api_key_issue(*, client_app: ClientApp) -> str:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiKey.objects.create(client_app=client_app, prefix=key[:12], key_hash=_hash(key))
+    return key
+
+
+def api_key_rotate(*, client_app: ClientApp, grace: timedelta) -> str:
+    """A new key; the app's current keys keep working for `grace`, so callers can switch."""
+    with transaction.atomic():
+        deadline = now() + grace
+        live = ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True)
+        live.filter(expires_at__isnull=True).update(expires_at=deadline)
+        live.filter(expires_at__gt=deadline).update(expires_at=deadline)
+        return api_key_issue(client_app=client_app)
+
+
+def api_key_revoke_all(*, client_app: ClientApp) -> int:
+    """Every key of the app stops working now."""
+    return ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True).update(
+        revoked_at=now()
+    )
+
+
+def client_app_for_key(key: str) -> ClientApp | None:
+    """The active app owning a live key, in one query."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    api_key = (
+        ApiKey.objects.select_related("client_app")
+        .filter(key_hash=_hash(key), revoked_at__isnull=True, client_app__is_active=True)
+        .first()
+    )
+    if api_key is None or (api_key.expires_at and api_key.expires_at <= now()):
+        return None
+    return api_key.client_app
+
+
+class ClientAppAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>`; `request.user` becomes the ClientApp."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if not header:
+            return None
+        if scheme.lower() != "bearer" or not key.strip():
+            raise exceptions.AuthenticationFailed("Use Authorization: Bearer <API key>.")
+        app = client_app_for_key(key.strip())
+        if app is None:
+            raise exceptions.AuthenticationFailed("The API key is invalid or revoked.")
+        return app, None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="payments"'
+
+
+class IsClientApp:
+    """Permission: the request was authenticated as a client app."""
+
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.user, ClientApp):
+            raise exceptions.NotAuthenticated("Send Authorization: Bearer <API key>.")
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return True

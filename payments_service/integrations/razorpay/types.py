@@ -1,0 +1,104 @@
+"""What the gateway answers, as plain values the rest of the service can trust."""
+
+from dataclasses import dataclass, field
+
+
+def _notes(raw) -> dict[str, str]:
+    # Razorpay serialises empty notes as [] and non-empty ones as {}.
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    amount: int
+    currency: str
+    status: str
+    receipt: str | None
+    amount_paid: int
+    attempts: int
+    created_at: int
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Order":
+        return cls(
+            id=data["id"],
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            status=data["status"],
+            receipt=data.get("receipt"),
+            amount_paid=int(data.get("amount_paid") or 0),
+            attempts=int(data.get("attempts") or 0),
+            created_at=int(data.get("created_at") or 0),
+            notes=_notes(data.get("notes")),
+        )
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    order_id: str | None
+    amount: int
+    currency: str
+    status: str
+    method: str | None
+    captured: bool
+    amount_refunded: int
+    email: str | None
+    contact: str | None
+    error_code: str | None
+    error_description: str | None
+    error_source: str | None
+    error_step: str | None
+    error_reason: str | None
+    created_at: int
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Payment":
+        return cls(
+            id=data["id"],
+            order_id=data.get("order_id"),
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            status=data["status"],
+            method=data.get("method"),
+            captured=bool(data.get("captured")),
+            amount_refunded=int(data.get("amount_refunded") or 0),
+            email=data.get("email"),
+            contact=data.get("contact"),
+            # Some payloads carry "" rather than null for absent errors.
+            error_code=data.get("error_code") or None,
+            error_description=data.get("error_description") or None,
+            error_source=data.get("error_source") or None,
+            error_step=data.get("error_step") or None,
+            error_reason=data.get("error_reason") or None,
+            created_at=int(data.get("created_at") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    payment_id: str
+    amount: int
+    currency: str
+    status: str
+    speed_requested: str | None
+    speed_processed: str | None
+    created_at: int
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Refund":
+        return cls(
+            id=data["id"],
+            payment_id=data["payment_id"],
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            status=data["status"],
+            speed_requested=data.get("speed_requested"),
+            speed_processed=data.get("speed_processed"),
+            created_at=int(data.get("created_at") or 0),
+            notes=_notes(data.get("notes")),
+        )

@@ -1,0 +1,76 @@
+"""Cross-cutting records: the client apps that call the API, their keys, idempotency keys."""
+
+from django.db import models
+
+from .ids import new_id
+
+
+def _app_id() -> str:
+    return new_id("app")
+
+
+class ClientApp(models.Model):
+    """An application allowed to take payments; its `name` is the seed's `sourceApp`."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=_app_id, editable=False)
+    name = models.SlugField(max_length=64, unique=True, help_text="The sourceApp it sends.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A client app's key, stored as a SHA-256 hash: keys carry 256 random bits, so a slow
+    password hash would add nothing but latency to every request. Shown once, at creation."""
+
+    client_app = models.ForeignKey(ClientApp, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(max_length=16, help_text="The key's first characters, to tell it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the key is rotated: it works until then."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.client_app})"
+
+
+class IdempotencyKey(models.Model):
+    """One (client app, operation, key): claimed while its request runs, then holding the
+    answer to replay. The unique constraint is what makes a key work once across processes."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "in progress"
+        COMPLETED = "completed", "completed"
+
+    client_app = models.ForeignKey(ClientApp, on_delete=models.CASCADE)
+    operation = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the canonical body.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    # A request that crashed mid-way leaves its claim; it lapses at this time.
+    locked_until = models.DateTimeField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_app", "operation", "key"], name="idempotency_key_once_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

@@ -1,0 +1,186 @@
+"""The gateway adapter against the simulator over HTTP, through the real SDK."""
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SIM_KEY_ID, SIM_KEY_SECRET
+from payments_service.integrations.razorpay import (
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+    Order,
+    Payment,
+    RazorpayGateway,
+    Refund,
+    get_gateway,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "testdata" / "razorpay-sdk-mocks"
+
+
+def gateway_at(url: str, *, secret: str = SIM_KEY_SECRET, read_timeout: float = 2.0):
+    return RazorpayGateway(
+        key_id=SIM_KEY_ID,
+        key_secret=secret,
+        base_url=url,
+        webhook_secrets=["key_secret"],
+        read_timeout=read_timeout,
+    )
+
+
+# --- signatures (Razorpay's own SDK test vectors) ---------------------------------------------
+def test_checkout_signature_matches_razorpays_test_vector():
+    gateway = gateway_at("http://127.0.0.1:9", secret="key_secret")
+    signature = "b2335e3b0801106b84a7faff035df56ecffde06918c9ddd1f0fafbb37a51cc89"
+    assert gateway.checkout_signature_valid(
+        order_id="fake_order_id", payment_id="fake_payment_id", signature=signature
+    )
+    assert not gateway.checkout_signature_valid(
+        order_id="other_order_id", payment_id="fake_payment_id", signature=signature
+    )
+
+
+def test_webhook_signature_matches_razorpays_test_vector_over_raw_bytes():
+    gateway = gateway_at("http://127.0.0.1:9")
+    body = (FIXTURES / "fake_payment_authorized_webhook.json").read_bytes()
+    signature = "d60e67fd884556c045e9be7dad57903e33efc7172c17c6e3ef77db42d2b366e9"
+    assert gateway.webhook_signature_valid(body, signature)
+    reserialized = json.dumps(json.loads(body)).encode()
+    assert not gateway.webhook_signature_valid(reserialized, signature)
+    assert not gateway.webhook_signature_valid(body, "")
+    assert not gateway.webhook_signature_valid(body, "ü" * 64)
+
+
+def test_previous_webhook_secret_is_accepted_during_rotation():
+    gateway = RazorpayGateway(
+        key_id="k",
+        key_secret="s",
+        base_url="http://127.0.0.1:9",
+        webhook_secrets=["new_secret", "key_secret"],
+    )
+    body = (FIXTURES / "fake_payment_authorized_webhook.json").read_bytes()
+    assert gateway.webhook_signature_valid(
+        body, "d60e67fd884556c045e9be7dad57903e33efc7172c17c6e3ef77db42d2b366e9"
+    )
+
+
+# --- calls ------------------------------------------------------------------------------------
+def test_orders_payments_and_refunds_come_back_as_dataclasses(razorpay):
+    gateway = get_gateway()
+    order = gateway.create_order(
+        amount=50000, currency="INR", receipt="pmt_receipt_1", notes={"a": "b"}
+    )
+    assert isinstance(order, Order)
+    assert order.id.startswith("order_") and len(order.id) == 20
+    assert (order.amount, order.currency, order.status, order.notes) == (
+        50000,
+        "INR",
+        "created",
+        {"a": "b"},
+    )
+    assert gateway.find_orders_by_receipt("pmt_receipt_1") == [gateway.fetch_order(order.id)]
+    assert gateway.find_orders_by_receipt("nothing") == []
+
+    handler = razorpay.pay(order.id, outcome="authorized")
+    payment = gateway.fetch_payment(handler["razorpay_payment_id"])
+    assert isinstance(payment, Payment)
+    assert (payment.status, payment.order_id, payment.amount) == ("authorized", order.id, 50000)
+    assert gateway.order_payments(order.id) == [payment]
+
+    captured = gateway.capture_payment(payment_id=payment.id, amount=50000, currency="INR")
+    assert captured.status == "captured" and captured.captured
+    again = gateway.capture_payment(payment_id=payment.id, amount=50000, currency="INR")
+    assert again.status == "captured"
+
+    refund = gateway.create_refund(
+        payment_id=payment.id,
+        amount=20000,
+        speed="normal",
+        notes={"refund_id": "r1"},
+        idempotency_key="refund-key-0001",
+    )
+    assert isinstance(refund, Refund)
+    assert refund.id.startswith("rfnd_") and refund.amount == 20000
+    same = gateway.create_refund(
+        payment_id=payment.id,
+        amount=20000,
+        speed="normal",
+        notes={"refund_id": "r1"},
+        idempotency_key="refund-key-0001",
+    )
+    assert same.id == refund.id
+    assert [r.id for r in gateway.payment_refunds(payment.id)] == [refund.id]
+    assert gateway.fetch_refund(refund.id).payment_id == payment.id
+
+
+def test_rejection_carries_razorpays_description(razorpay):
+    with pytest.raises(GatewayRejected) as caught:
+        get_gateway().create_order(amount=50, currency="INR", receipt="r", notes={})
+    assert "at least INR 1.00" in caught.value.detail
+    assert caught.value.status == 400 and caught.value.code == "gateway_rejected"
+
+
+def test_wrong_credentials_are_gateway_unavailable_not_the_clients_fault(simulator, razorpay):
+    gateway = gateway_at(simulator.url, secret="wrong")
+    with pytest.raises(GatewayUnavailable) as caught:
+        gateway.fetch_order("order_AAAAAAAAAAAAAA")
+    assert "credentials" in caught.value.detail
+
+
+@pytest.mark.parametrize("body", ["json", "html"])
+def test_gateway_5xx_is_unavailable_and_prints_nothing(razorpay, capsys, body):
+    razorpay.faults(error_rate=1.0, error_status=500, error_body=body)
+    with pytest.raises(GatewayUnavailable) as caught:
+        get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+    assert caught.value.status == 502
+    assert caught.value.retry_after
+    assert capsys.readouterr().out == ""
+
+
+def test_timeout_is_raised_within_the_configured_read_timeout(simulator, razorpay, capsys):
+    razorpay.faults(timeout_rate=1.0, hang_seconds=3)
+    gateway = gateway_at(simulator.url, read_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(GatewayTimeout):
+        gateway.create_order(amount=1000, currency="INR", receipt="r", notes={})
+    assert time.monotonic() - started < 1.5
+    assert capsys.readouterr().out == ""
+
+
+def test_unreachable_gateway_is_unavailable(capsys):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gateway = gateway_at(f"http://127.0.0.1:{port}")
+    with pytest.raises(GatewayUnavailable):
+        gateway.fetch_order("order_AAAAAAAAAAAAAA")
+    assert capsys.readouterr().out == ""
+
+
+def test_reads_are_retried_once_but_creates_are_not(razorpay, caplog):
+    order = get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+    razorpay.faults(error_rate=1.0, error_status=502)
+    caplog.set_level("INFO", logger="payments_service.integrations.razorpay.gateway")
+    caplog.clear()
+    with pytest.raises(GatewayUnavailable):
+        get_gateway().fetch_order(order.id)
+    with pytest.raises(GatewayUnavailable):
+        get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+    calls = [r.gateway_operation for r in caplog.records if hasattr(r, "gateway_operation")]
+    assert calls == ["order.fetch", "order.fetch", "order.create"]
+
+
+def test_the_sdk_is_imported_only_by_the_adapter():
+    root = Path(__file__).resolve().parents[2]
+    importers = {
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if ".venv" not in path.parts
+        and "tests" not in path.parts
+        and ("import razorpay\n" in path.read_text() or "from razorpay " in path.read_text())
+    }
+    assert importers == {"payments_service/integrations/razorpay/gateway.py"}
