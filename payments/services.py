@@ -44,6 +44,14 @@ def _locked():
     return Payment.objects.select_for_update()
 
 
+def payment_lock(payment_id: str) -> Payment:
+    """The payment row, locked until the caller's transaction ends (call inside atomic)."""
+    payment = _locked().select_related("client_app").filter(pk=payment_id).first()
+    if payment is None:
+        raise PaymentNotFound(f"No payment {payment_id!r}.")
+    return payment
+
+
 def payment_transition(
     *, payment: Payment, to: str, source: str, actor: str = "", reason: str = ""
 ) -> bool:
@@ -229,9 +237,7 @@ def payment_apply_attempt(
     delivery order of the same facts ends in the same state.
     """
     with transaction.atomic():
-        payment = _locked().select_related("client_app").filter(pk=payment_id).first()
-        if payment is None:
-            raise PaymentNotFound(f"No payment {payment_id!r}.")
+        payment = payment_lock(payment_id)
         _check_belongs(payment, attempt)
         _attempt_upsert(payment, attempt)
         target = _STATUS_FROM_GATEWAY.get(attempt.status)
@@ -264,3 +270,25 @@ def _attempt_upsert(payment: Payment, attempt: GatewayPayment) -> None:
         PaymentAttempt.objects.create(payment=payment, razorpay_payment_id=attempt.id, **fields)
     elif _ATTEMPT_RANK.get(attempt.status, 0) > _ATTEMPT_RANK.get(row.status, 0):
         PaymentAttempt.objects.filter(pk=row.pk).update(updated_at=now(), **fields)
+
+
+# --- refunds ----------------------------------------------------------------------------------
+def payment_record_refunded(
+    *, payment: Payment, amount_refunded: int, source: str, actor: str = "", reason: str = ""
+) -> None:
+    """On a locked payment: its processed refunds now add up to `amount_refunded`, which moves
+    it to partially_refunded or refunded (never back)."""
+    payment.amount_refunded = amount_refunded
+    if amount_refunded >= payment.amount:
+        payment_transition(
+            payment=payment, to=PaymentStatus.REFUNDED, source=source, actor=actor, reason=reason
+        )
+    elif amount_refunded > 0:
+        payment_transition(
+            payment=payment,
+            to=PaymentStatus.PARTIALLY_REFUNDED,
+            source=source,
+            actor=actor,
+            reason=reason,
+        )
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
