@@ -92,6 +92,32 @@ def api(client_app) -> APIClient:
     return client
 
 
+INITIATE_BODY = {
+    "externalRef": "order_123",
+    "sourceApp": "shop",
+    "amount": 1000,
+    "currency": "INR",
+    "email": "customer@example.com",
+    "contact": "+919876543210",
+    "metadata": {"productId": "prod_123", "customerId": "cust_456"},
+}
+
+
+@pytest.fixture
+def initiate(api):
+    """POST /payments/initiate as the `shop` app with the seed's body (fields overridable)."""
+
+    def send(key: str = "key-1", client=None, **overrides):
+        return (client or api).post(
+            "/payments/initiate",
+            {**INITIATE_BODY, **overrides},
+            format="json",
+            headers={"Idempotency-Key": key},
+        )
+
+    return send
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters (keyed by app id or IP) must not leak from one test to the next."""

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from conftest import INITIATE_BODY as BODY
 from payments.models import Payment
-from payments.tests.conftest import BODY
 from payments_service.integrations.razorpay import get_gateway
 
 pytestmark = pytest.mark.django_db(transaction=True)

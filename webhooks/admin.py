@@ -1,0 +1,68 @@
+"""Webhook events in the back office: read-only records, reprocessed through the service."""
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from .models import RejectedDelivery, WebhookEvent
+from .services import webhook_process
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "event_type", "status", "attempts", "payment", "received_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["event_id", "payment__id", "payment__razorpay_order_id"]
+    date_hierarchy = "received_at"
+    readonly_fields = [
+        "event_id",
+        "event_type",
+        "account_id",
+        "status",
+        "attempts",
+        "last_error",
+        "payment",
+        "created_at",
+        "received_at",
+        "processed_at",
+        "headers",
+        "payload",
+    ]
+    exclude = ["body"]
+    actions = ["reprocess"]
+
+    @admin.display(description="payload")
+    def payload(self, event: WebhookEvent):
+        try:
+            pretty = json.dumps(json.loads(event.body), indent=2, sort_keys=True)
+        except ValueError:
+            pretty = event.body
+        return format_html("<pre>{}</pre>", pretty)
+
+    @admin.action(description="Reprocess selected events")
+    def reprocess(self, request, queryset):
+        for event in queryset:
+            try:
+                result = webhook_process(event_pk=event.pk, force=True)
+                self.message_user(request, f"{event.event_id}: {result.status}", messages.INFO)
+            except Exception as exc:
+                self.message_user(request, f"{event.event_id}: {exc}", messages.ERROR)
+
+
+@admin.register(RejectedDelivery)
+class RejectedDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "reason", "event_id", "remote_addr"]
+    list_filter = ["reason"]
+    search_fields = ["event_id"]

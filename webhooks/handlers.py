@@ -1,0 +1,40 @@
+"""What each Razorpay event means for our records, applied through the same services as the
+API. A handler returns the payment it touched; `Ignored` says the event is not ours."""
+
+from payments import services as payments
+from payments.models import Payment, Source
+from payments_service.integrations.razorpay import Payment as GatewayPayment
+
+
+class Ignored(Exception):
+    """The event is valid but not for this service (unknown order, unhandled type)."""
+
+
+def _entity(payload: dict, name: str) -> dict:
+    try:
+        entity = payload[name]["entity"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"payload has no {name} entity") from exc
+    if not isinstance(entity, dict):
+        raise ValueError(f"payload's {name} entity is not an object")
+    return entity
+
+
+def apply_payment_entity(payload: dict, *, actor: str) -> Payment:
+    """payment.authorized / .captured / .failed and order.paid all carry the payment as it was
+    when the event was made; applying a snapshot only ever moves our payment forward."""
+    attempt = GatewayPayment.from_api(_entity(payload, "payment"))
+    payment = Payment.objects.filter(razorpay_order_id=attempt.order_id).only("pk").first()
+    if payment is None:
+        raise Ignored(f"order {attempt.order_id} was not created by this service")
+    return payments.payment_apply_attempt(
+        payment_id=payment.pk, attempt=attempt, source=Source.WEBHOOK, actor=actor
+    )
+
+
+HANDLERS = {
+    "payment.authorized": apply_payment_entity,
+    "payment.captured": apply_payment_entity,
+    "payment.failed": apply_payment_entity,
+    "order.paid": apply_payment_entity,
+}

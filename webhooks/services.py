@@ -1,0 +1,118 @@
+"""Receive, store, deduplicate and apply Razorpay's webhooks.
+
+Store first (the raw body, before acting), then process in its own transaction holding the
+event's row lock, so that concurrent copies of one event apply it once and a failure is saved
+with its error. Processing uses the verified payload only: no gateway call, a few queries.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+
+from payments_service.clock import now
+from payments_service.integrations.razorpay import get_gateway
+from payments_service.problems import ProblemError
+
+from .errors import WebhookMalformed, WebhookSignatureInvalid, WebhookSignatureMissing
+from .handlers import HANDLERS, Ignored
+from .models import RejectedDelivery, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+_KEPT_HEADERS = ("X-Razorpay-Signature", "X-Razorpay-Event-Id", "User-Agent", "Content-Type")
+
+
+def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEvent:
+    """Verifies and stores a delivery; the stored event (new or an earlier copy)."""
+    signature = headers.get("X-Razorpay-Signature", "")
+    claimed_id = headers.get("X-Razorpay-Event-Id", "")
+    if not signature:
+        _reject("signature_missing", body, claimed_id, signature, remote_addr)
+        raise WebhookSignatureMissing("Razorpay signs every webhook; this one is not signed.")
+    if not get_gateway().webhook_signature_valid(body, signature):
+        _reject("signature_invalid", body, claimed_id, signature, remote_addr)
+        raise WebhookSignatureInvalid("The signature does not match the body and our secret.")
+    envelope = _parse(body)
+    if envelope is None:
+        _reject("malformed_payload", body, claimed_id, signature, remote_addr)
+        raise WebhookMalformed("Expected a JSON object with `event` and `payload`.")
+    # Razorpay always sends the id; without it, the body's hash still deduplicates copies.
+    event_id = claimed_id[:128] or "sha256:" + hashlib.sha256(body).hexdigest()
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.create(
+                event_id=event_id,
+                event_type=envelope["event"][:64],
+                account_id=str(envelope.get("account_id") or "")[:64],
+                body=body.decode(),
+                headers={name: headers.get(name, "") for name in _KEPT_HEADERS},
+                created_at=_timestamp(envelope.get("created_at")),
+            )
+    except IntegrityError:
+        return WebhookEvent.objects.get(event_id=event_id)
+
+
+def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
+    """Applies a stored event once. A copy already processed or ignored is left alone (unless
+    `force`, for an operator's replay: applying is idempotent). A permanent failure (mismatch)
+    is kept as `failed`; any other exception is saved and re-raised as transient."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in WebhookEvent.FINAL and not force:
+            return event
+        event.attempts += 1
+        transient = None
+        try:
+            with transaction.atomic():  # a failing handler's writes roll back, not the record
+                event.payment = _apply(event)
+            event.status, event.last_error = WebhookEvent.Status.PROCESSED, ""
+        except Ignored as exc:
+            event.status, event.last_error = WebhookEvent.Status.IGNORED, str(exc)
+        except (ProblemError, ValueError, KeyError, TypeError) as exc:
+            # Amount or id mismatch, a malformed entity: redelivery cannot fix it.
+            event.status, event.last_error = WebhookEvent.Status.FAILED, f"{exc}"
+        except Exception as exc:
+            logger.exception("webhook %s failed; Razorpay will redeliver it", event.event_id)
+            event.status = WebhookEvent.Status.FAILED
+            event.last_error = f"{exc.__class__.__name__}: {exc}"
+            transient = exc
+        event.processed_at = now()
+        event.save()
+    if transient is not None:
+        raise transient
+    return event
+
+
+def _apply(event: WebhookEvent):
+    handler = HANDLERS.get(event.event_type)
+    if handler is None:
+        raise Ignored(f"{event.event_type} events are not used by this service")
+    return handler(json.loads(event.body)["payload"], actor=event.event_id)
+
+
+def _parse(body: bytes) -> dict | None:
+    try:
+        envelope = json.loads(body.decode("utf-8"))
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("event"), str):
+        return None
+    return envelope if isinstance(envelope.get("payload"), dict) else None
+
+
+def _timestamp(value) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if isinstance(value, int) else None
+
+
+def _reject(reason: str, body: bytes, event_id: str, signature: str, remote_addr: str) -> None:
+    logger.warning("webhook rejected: %s (event id %r)", reason, event_id[:128])
+    RejectedDelivery.objects.create(
+        reason=reason,
+        event_id=event_id[:128],
+        signature=signature[:256],
+        body=body[:65536].decode(errors="replace"),
+        remote_addr=remote_addr[:64],
+    )
