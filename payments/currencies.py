@@ -1,12 +1,7 @@
-"""Currencies Razorpay accepts for orders here, with the smallest amount it takes (minor units)."""
+"""Currencies taken here, with the smallest amount Razorpay accepts for each (minor units).
 
-MINIMUM_AMOUNT = {
-    "INR": 100,
-    "USD": 100,
-    "EUR": 100,
-    "GBP": 100,
-    "SGD": 100,
-    "AED": 100,
-    "AUD": 100,
-    "CAD": 100,
-}
+INR's minimum is documented; the others follow Razorpay's published list of minimums.
+Validating here first turns what would be a gateway rejection into a clear field error.
+"""
+
+MINIMUM_AMOUNT = {"INR": 100, "USD": 50, "EUR": 50, "GBP": 30, "SGD": 50, "AED": 200}
