@@ -4,7 +4,6 @@ Every option can also come from a RAZORPAY_SIM_* environment variable; the comma
 """
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
@@ -36,6 +35,10 @@ def _parse_args(argv=None):
 
 def main(argv=None):
     args = _parse_args(argv)
+    # Ctrl-C and SIGTERM both end the wait below, wherever they arrive, for a clean stop.
+    stop = threading.Event()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="razorpay-sim %(asctime)s %(message)s")
     try:
         sim = Simulator(
@@ -49,11 +52,8 @@ def main(argv=None):
         ).start()
     except (ApiError, OSError) as error:  # a bad option value, or the port is taken
         raise SystemExit(f"razorpay_simulator: {error}") from None
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"Razorpay simulator listening on {sim.url} (key id {args.key_id})", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the simulator is stopped
-        stop.wait()
+    stop.wait()
     sim.stop()
 
 

@@ -119,14 +119,14 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         request = self._read_request()
         response = _respond(self.server.simulator, request)
-        if response is None:  # an injected timeout: no answer, just a closed connection
-            self.close_connection = True
-            outcome = "no answer (timeout fault)"
-        else:
-            self._send(response)
-            outcome = response.status
+        # Logged before answering, so the line exists by the time the client sees the answer.
+        outcome = "no answer (timeout fault)" if response is None else response.status
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("%s %s %s %.1fms", request.method, self.path, outcome, elapsed_ms)
+        if response is None:  # an injected timeout: the connection just closes
+            self.close_connection = True
+        else:
+            self._send(response)
 
     do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
 

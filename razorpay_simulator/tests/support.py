@@ -16,7 +16,8 @@ KEY_SECRET = "contract-suite-key-secret"
 WEBHOOK_SECRET = "contract-suite-webhook-secret"
 REFUND_DELAY = 0.3
 WEBHOOK_BACKOFF = 0.05
-FIXTURES = Path(__file__).parent / "fixtures"
+# The SDK's own response and webhook mocks, kept unchanged in the repository's testdata.
+FIXTURES = Path(__file__).resolve().parents[2] / "testdata" / "razorpay-sdk-mocks"
 
 ORDER_ID = re.compile(r"^order_[0-9A-Za-z]{14}$")
 PAYMENT_ID = re.compile(r"^pay_[0-9A-Za-z]{14}$")
