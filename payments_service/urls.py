@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("", include("payments.urls")),
+    path("", include("refunds.urls")),
     path("", include("webhooks.urls")),
 ]
 

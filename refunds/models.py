@@ -1,0 +1,74 @@
+"""Refunds: money going back on a captured payment, reserved here before Razorpay is asked."""
+
+from django.db import models
+
+from payments.models import Payment, Source
+from payments_service.ids import new_id
+
+
+def _refund_id() -> str:
+    return new_id("rfd")
+
+
+class RefundStatus(models.TextChoices):
+    """Forward-only: pending → processed | failed; both are final."""
+
+    # Reserved here (its amount counts against the payment) and sent, or being sent, to
+    # Razorpay; a webhook, the API's answer or `sync_refunds` settles it.
+    PENDING = "pending", "pending"
+    PROCESSED = "processed", "processed"  # Razorpay returned the money; counts in amount_refunded
+    FAILED = "failed", "failed"  # refused or failed at Razorpay; its amount is refundable again
+
+
+FINAL = {RefundStatus.PROCESSED, RefundStatus.FAILED}
+
+
+class RefundSpeed(models.TextChoices):
+    NORMAL = "normal", "normal"  # 5-7 working days
+    OPTIMUM = "optimum", "optimum"  # instant where the bank allows, else normal
+
+
+class Refund(models.Model):
+    id = models.CharField(primary_key=True, max_length=32, default=_refund_id, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveBigIntegerField(help_text="In the currency's smallest unit.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    # The Razorpay payment refunded: the payment's own, or another of its attempts (Razorpay
+    # refunds a duplicate capture of the same order by itself), which does not count against it.
+    razorpay_payment_id = models.CharField(max_length=40)
+    # Null until Razorpay answers: a refund whose create call timed out has none yet.
+    razorpay_refund_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    speed_requested = models.CharField(
+        max_length=16, choices=RefundSpeed.choices, default=RefundSpeed.NORMAL
+    )
+    speed_processed = models.CharField(max_length=16, blank=True, help_text="normal or instant.")
+    reason = models.CharField(max_length=255, blank=True)
+    notes = models.JSONField(default=dict, blank=True, help_text="The client's own notes.")
+    requested_by = models.CharField(
+        max_length=160, blank=True, help_text='"app:<name>", "user:<username>", "command"…'
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")
+        ]
+        indexes = [
+            models.Index(fields=["payment", "status"]),  # the refundable sum
+            models.Index(fields=["status", "created_at"]),  # sync_refunds' unsettled ones
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL

@@ -1,0 +1,55 @@
+"""Client-app endpoints for refunds. Views validate, call one service, serialize."""
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from payments.errors import PaymentNotFound
+from payments.models import Source
+from payments.selectors import payment_get
+from payments_service.api import ClientAppApi, Pagination
+from payments_service.idempotency import idempotent
+
+from . import selectors, services
+from .errors import RefundNotFound
+from .models import RefundSpeed
+from .serializers import RefundCreateInput, RefundOutput
+
+
+def _own_payment(request, payment_id: str):
+    payment = payment_get(client_app=request.user, payment_id=payment_id)
+    if payment is None:
+        raise PaymentNotFound(f"No payment {payment_id!r}.")
+    return payment
+
+
+class PaymentRefundsApi(ClientAppApi):
+    @idempotent("refunds.create:{payment_id}")
+    def post(self, request, payment_id: str):
+        payment = _own_payment(request, payment_id)
+        data = RefundCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        refund = services.refund_create(
+            payment_id=payment.id,
+            amount=fields.get("amount"),
+            reason=fields.get("reason", ""),
+            speed=fields.get("speed", RefundSpeed.NORMAL),
+            notes=fields.get("notes"),
+            requested_by=f"app:{request.user.name}",
+            source=Source.API,
+        )
+        return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+    def get(self, request, payment_id: str):
+        refunds = selectors.refund_list(payment=_own_payment(request, payment_id))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(refunds, request, view=self)
+        return paginator.get_paginated_response(RefundOutput(page, many=True).data)
+
+
+class RefundDetailApi(ClientAppApi):
+    def get(self, request, refund_id: str):
+        refund = selectors.refund_get(client_app=request.user, refund_id=refund_id)
+        if refund is None:
+            raise RefundNotFound(f"No refund {refund_id!r}.")
+        return Response(RefundOutput(refund).data)

@@ -1,0 +1,44 @@
+"""Refund problems a client (or the webhooks app) can act on."""
+
+from payments_service.problems import ProblemError
+
+
+class PaymentNotRefundable(ProblemError):
+    status = 409
+    code = "payment_not_refundable"
+    title = "Payment cannot be refunded"
+
+
+class RefundExceedsRefundable(ProblemError):
+    status = 409
+    code = "refund_exceeds_refundable"
+    title = "Refund exceeds the refundable amount"
+
+
+class RefundAmountTooSmall(ProblemError):
+    status = 400
+    code = "refund_amount_too_small"
+    title = "Refund amount below the gateway minimum"
+
+
+class RefundNotFound(ProblemError):
+    status = 404
+    code = "refund_not_found"
+    title = "Refund not found"
+
+
+class RefundPaymentUnknown(ProblemError):
+    """A Razorpay refund of a payment this service does not know (the webhooks app ignores it)."""
+
+    status = 404
+    code = "refund_payment_unknown"
+    title = "The refunded payment is not known here"
+
+
+class RefundMismatch(ProblemError):
+    """Razorpay's refund contradicts ours (payment, amount, currency, id or final status): it is
+    never applied, so an operator can look."""
+
+    status = 409
+    code = "refund_mismatch"
+    title = "The Razorpay refund does not match this refund"

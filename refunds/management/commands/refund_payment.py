@@ -1,0 +1,85 @@
+"""Refunds one payment from the command line, after showing what it will do and asking."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from payments.models import Source
+from payments_service.problems import ProblemError
+from refunds import selectors, services
+from refunds.models import RefundSpeed
+
+
+def money(amount: int, currency: str) -> str:
+    major = f"{amount // 100}.{amount % 100:02d}"
+    if currency == "INR":
+        return f"₹{major} ({amount} paise)"
+    return f"{currency} {major} ({amount} minor units)"
+
+
+class Command(BaseCommand):
+    help = "Refund a captured payment: all that is left, or --amount paise. Asks first."
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "payment", help="our payment id or a Razorpay payment id; with --app, its externalRef"
+        )
+        parser.add_argument("--app", help="the client app's name")
+        parser.add_argument(
+            "--amount", type=int, help="in paise (minor units); default: all that is left"
+        )
+        parser.add_argument("--reason", default="")
+        parser.add_argument("--speed", choices=RefundSpeed.values, default=RefundSpeed.NORMAL)
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    def handle(self, *args, payment, app, amount, reason, speed, yes, **options):
+        found = selectors.payment_find(reference=payment, app_name=app)
+        if found is None:
+            where = f" of app {app!r}" if app else ""
+            raise CommandError(f"No payment{where} with id, Razorpay id or reference {payment!r}.")
+        if amount is not None and amount < 1:
+            raise CommandError("--amount must be a positive number of paise.")
+        if len(reason) > 255:
+            raise CommandError("--reason must be at most 255 characters.")
+        try:
+            amount = services.refund_amount_check(payment=found, amount=amount)
+        except ProblemError as exc:
+            raise CommandError(exc.detail) from exc
+
+        reserved = selectors.refund_reserved_amount(payment=found)
+        currency = found.currency
+        self.stdout.write(
+            f"Payment {found.id} of {found.client_app.name} (externalRef "
+            f"{found.external_ref}, Razorpay {found.razorpay_payment_id}): {found.status}\n"
+            f"  amount      {money(found.amount, currency)}\n"
+            f"  refunded    {money(found.amount_refunded, currency)}, "
+            f"pending or processed {money(reserved, currency)}\n"
+            f"  refundable  {money(found.amount - reserved, currency)}\n"
+            f"Refund {money(amount, currency)} at {speed} speed"
+            + (f", reason: {reason}" if reason else "")
+        )
+        if not yes:
+            self.stdout.write("Proceed? [y/N] ", ending="")
+            self.stdout.flush()
+            stdin = options.get("stdin") or sys.stdin
+            answer = stdin.readline().strip().lower()
+            if not stdin.isatty():  # nobody typed Enter: end the prompt's line
+                self.stdout.write("")
+            if answer not in ("y", "yes"):
+                raise CommandError("Aborted: nothing was refunded.")
+        try:
+            refund = services.refund_create(
+                payment_id=found.id,
+                amount=amount,
+                reason=reason,
+                speed=speed,
+                requested_by="command",
+                source=Source.COMMAND,
+            )
+        except ProblemError as exc:
+            raise CommandError(f"Not refunded ({exc.code}): {exc.detail}") from exc
+        self.stdout.write(
+            f"Refund {refund.id}: {refund.status}, {money(refund.amount, currency)}, "
+            f"Razorpay {refund.razorpay_refund_id or '(not yet known; sync_refunds settles it)'}"
+        )

@@ -1,0 +1,69 @@
+"""Reads of refunds (and of the payments they are asked for)."""
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet, Sum
+
+from payments.models import Payment, PaymentAttempt
+from payments_service.models import ClientApp
+
+from .models import Refund, RefundStatus
+
+
+def refund_get(*, client_app: ClientApp, refund_id: str) -> Refund | None:
+    """Another app's refund is simply not there."""
+    return Refund.objects.filter(payment__client_app=client_app, pk=refund_id).first()
+
+
+def refund_list(*, payment: Payment) -> QuerySet[Refund]:
+    return Refund.objects.filter(payment=payment).order_by("-created_at", "-id")
+
+
+def refund_list_unsettled(*, since: datetime | None = None) -> QuerySet[Refund]:
+    """Pending refunds, oldest first: what `sync_refunds` asks Razorpay about."""
+    refunds = Refund.objects.filter(status=RefundStatus.PENDING)
+    if since is not None:
+        refunds = refunds.filter(created_at__gte=since)
+    return refunds.order_by("created_at", "id")
+
+
+def _of_captured_attempt(payment: Payment) -> QuerySet[Refund]:
+    # A refund of another attempt (a duplicate capture) gives back money this payment never
+    # counted: it neither holds nor refunds any of the payment's amount.
+    return Refund.objects.filter(payment=payment, razorpay_payment_id=payment.razorpay_payment_id)
+
+
+def refund_reserved_amount(*, payment: Payment) -> int:
+    """What the payment's refunds hold: every refund that has not failed. Exact only while the
+    payment row is locked."""
+    refunds = _of_captured_attempt(payment).exclude(status=RefundStatus.FAILED)
+    return refunds.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def refund_processed_amount(*, payment: Payment) -> int:
+    refunds = _of_captured_attempt(payment).filter(status=RefundStatus.PROCESSED)
+    return refunds.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def payment_find(*, reference: str, app_name: str | None = None) -> Payment | None:
+    """A payment by our id or a Razorpay payment id of one of its attempts; with `app_name`,
+    also by that app's externalRef (operators know the shop's order number)."""
+    by_id = (
+        Q(pk=reference)
+        | Q(razorpay_payment_id=reference)
+        | Q(pk__in=PaymentAttempt.objects.filter(razorpay_payment_id=reference).values("payment"))
+    )
+    payments = Payment.objects.select_related("client_app")
+    if app_name is None:
+        return payments.filter(by_id).first()
+    return payments.filter(by_id | Q(external_ref=reference), client_app__name=app_name).first()
+
+
+def payment_id_for_razorpay_payment(razorpay_payment_id: str) -> str | None:
+    """Our payment whose successful attempt, or any attempt, is this Razorpay payment."""
+    found = Payment.objects.filter(razorpay_payment_id=razorpay_payment_id)
+    payment_id = found.values_list("pk", flat=True).first()
+    if payment_id is None:
+        attempts = PaymentAttempt.objects.filter(razorpay_payment_id=razorpay_payment_id)
+        payment_id = attempts.values_list("payment_id", flat=True).first()
+    return payment_id

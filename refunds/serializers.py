@@ -1,0 +1,50 @@
+from rest_framework import serializers
+
+from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
+
+from .models import Refund, RefundSpeed
+
+
+class RefundCreateInput(StrictInputSerializer):
+    # Absent: refund all that is left. The minimum and the refundable rest depend on the
+    # payment, so the service checks them (the amount check before the minimum check).
+    amount = StrictIntegerField(required=False, min_value=1)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    speed = serializers.ChoiceField(choices=RefundSpeed.values, required=False)
+    # Two notes are the service's own: refund_id and reason.
+    notes = NotesField(reserved=2, required=False)
+
+
+class _BlankAsNull(serializers.CharField):
+    def to_representation(self, value):
+        return value or None
+
+
+class RefundOutput(serializers.ModelSerializer):
+    paymentId = serializers.CharField(source="payment_id")
+    speedRequested = serializers.CharField(source="speed_requested")
+    speedProcessed = _BlankAsNull(source="speed_processed")
+    razorpayRefundId = _BlankAsNull(source="razorpay_refund_id")
+    failureReason = _BlankAsNull(source="failure_reason")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    processedAt = serializers.DateTimeField(source="processed_at")
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "paymentId",
+            "amount",
+            "currency",
+            "status",
+            "speedRequested",
+            "speedProcessed",
+            "reason",
+            "notes",
+            "razorpayRefundId",
+            "failureReason",
+            "createdAt",
+            "updatedAt",
+            "processedAt",
+        ]

@@ -1,0 +1,284 @@
+"""Every write to a refund. The API, commands, the admin and the webhooks app come through here.
+
+A refund is reserved (`pending`) under its payment's lock and committed; only then is Razorpay
+asked, with the refund's own id as `X-Refund-Idempotency`; its answer, a webhook or
+`sync_refunds` settles the refund in a new short transaction. So no lock is held across a
+gateway call, concurrent refunds can never add up past the payment (pending ones count), and
+re-sending a refund whose answer was lost cannot refund twice.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+
+from payments.models import Payment, PaymentStatus
+from payments.services import payment_lock, payment_record_refunded
+from payments_service.clock import now
+from payments_service.integrations.razorpay import (
+    GatewayRejected,
+    GatewayUnavailable,
+    get_gateway,
+)
+from payments_service.integrations.razorpay import Refund as GatewayRefund
+
+from .errors import (
+    PaymentNotRefundable,
+    RefundAmountTooSmall,
+    RefundExceedsRefundable,
+    RefundMismatch,
+    RefundPaymentUnknown,
+)
+from .models import Refund, RefundSpeed, RefundStatus
+from .selectors import (
+    payment_id_for_razorpay_payment,
+    refund_processed_amount,
+    refund_reserved_amount,
+)
+
+logger = logging.getLogger(__name__)
+
+REFUNDABLE = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
+# Razorpay's refund statuses; any other (its undocumented internal ones) changes nothing.
+_STATUS_FROM_GATEWAY = {
+    "pending": RefundStatus.PENDING,
+    "processed": RefundStatus.PROCESSED,
+    "failed": RefundStatus.FAILED,
+}
+# Razorpay's minimum for a normal refund is ₹1.00; the service asks it of every refund.
+MINIMUM_AMOUNT = 100
+# `requested_by` of a refund made at Razorpay (its dashboard), not through this service.
+GATEWAY_REQUESTER = "razorpay"
+
+
+# --- create -----------------------------------------------------------------------------------
+def refund_amount_check(*, payment: Payment, amount: int | None) -> int:
+    """The amount a refund of `amount` (None: the whole refundable rest) would take, or the
+    problem with it. Unlocked, so only a preview (the command shows it before asking);
+    `refund_create` checks again under the lock."""
+    return _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
+
+
+def _checked_amount(payment: Payment, amount: int | None, reserved: int) -> int:
+    if payment.status not in REFUNDABLE:
+        raise PaymentNotRefundable(
+            f"Payment {payment.id} is {payment.status}; only captured or partially refunded "
+            "payments can be refunded.",
+            paymentStatus=payment.status,
+        )
+    refundable = max(payment.amount - reserved, 0)
+    amount = refundable if amount is None else amount
+    # Before the minimum check: asking for more than is left is the more useful answer.
+    if amount > refundable or refundable == 0:
+        raise RefundExceedsRefundable(
+            f"Payment {payment.id} has {refundable} left to refund (minor units of "
+            f"{payment.currency}; pending refunds count until they fail); {amount} asked.",
+            refundable=refundable,
+        )
+    if amount < MINIMUM_AMOUNT:
+        message = f"At least {MINIMUM_AMOUNT} (minor units of {payment.currency})."
+        raise RefundAmountTooSmall(message, errors={"amount": [message]})
+    return amount
+
+
+def refund_create(
+    *,
+    payment_id: str,
+    amount: int | None,
+    reason: str = "",
+    speed: str = RefundSpeed.NORMAL,
+    notes: dict[str, str] | None = None,
+    requested_by: str,
+    source: str,
+) -> Refund:
+    """Refunds `amount` (None: all that is left) of a captured payment.
+
+    Reserved as `pending` under the payment's lock and committed before Razorpay is called.
+    Razorpay's refusal fails the refund (freeing its amount) and is raised; if Razorpay is
+    unavailable or times out, the refund is returned still `pending`, for `refund_sync` to
+    settle (re-sending it under the same idempotency key cannot refund twice).
+    """
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        amount = _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            currency=payment.currency,
+            razorpay_payment_id=payment.razorpay_payment_id,
+            speed_requested=speed,
+            reason=reason,
+            notes=notes or {},
+            requested_by=requested_by,
+            source=source,
+        )
+    logger.info("refund %s: %s %s of %s reserved", refund.id, amount, refund.currency, payment.id)
+    try:
+        answer = _send(refund)
+    except GatewayRejected as exc:
+        refund_fail(refund=refund, reason=exc.detail)
+        raise
+    except GatewayUnavailable as exc:
+        logger.warning("refund %s: %s, left pending for refund_sync", refund.id, exc.code)
+        return refund
+    return refund_apply_gateway(refund=answer, source=source, actor=requested_by)
+
+
+def _send(refund: Refund) -> GatewayRefund:
+    """Safe to repeat: the key is the refund's id and the body is rebuilt from the row the
+    same way every time (Razorpay refuses a known key with another body)."""
+    notes = {**refund.notes, "refund_id": refund.id}
+    if refund.reason:
+        notes["reason"] = refund.reason
+    return get_gateway().create_refund(
+        payment_id=refund.razorpay_payment_id,
+        amount=refund.amount,
+        speed=refund.speed_requested,
+        notes=notes,
+        idempotency_key=refund.id,
+    )
+
+
+def refund_fail(*, refund: Refund, reason: str) -> Refund:
+    """pending → failed, when Razorpay refused to make it: its amount is refundable again.
+    A refund already final stays as it is."""
+    with transaction.atomic():
+        payment_lock(refund.payment_id)
+        refund = Refund.objects.get(pk=refund.pk)
+        if refund.status == RefundStatus.PENDING:
+            _mark_failed(refund, reason)
+            refund.save(update_fields=["status", "failure_reason", "updated_at"])
+    return refund
+
+
+# --- settle -----------------------------------------------------------------------------------
+def refund_apply_gateway(*, refund: GatewayRefund, source: str, actor: str = "") -> Refund:
+    """Records what Razorpay says of one refund: the single way a refund is settled (the
+    create call's answer, `refund_sync`, webhooks).
+
+    The local refund is found by Razorpay id, else by the `refund_id` note we send, else it
+    was made at Razorpay (its dashboard) and is recorded now under the payment it refunds
+    (`RefundPaymentUnknown` when there is none here). Its status only moves forward, so any
+    order of the same facts ends in the same state; a processed refund updates the payment's
+    refunded amount. A refund that contradicts ours raises `RefundMismatch`, applying nothing.
+    """
+    found = _local_refund(refund)
+    payment_id = found.payment_id if found else payment_id_for_razorpay_payment(refund.payment_id)
+    if payment_id is None:
+        raise RefundPaymentUnknown(
+            f"Razorpay refund {refund.id} is of payment {refund.payment_id}, unknown here."
+        )
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        # Again under the lock: a concurrent copy of this news may have recorded or moved it.
+        local = _local_refund(refund) or _record_made_at_gateway(payment, refund, source)
+        _check_matches(local, refund, payment)
+        fields = _advance(local, refund)
+        if fields:
+            local.save(update_fields=[*fields, "updated_at"])
+        if "processed_at" in fields:
+            payment_record_refunded(
+                payment=payment,
+                amount_refunded=refund_processed_amount(payment=payment),
+                source=source,
+                actor=actor,
+                reason=f"refund {local.id} processed",
+            )
+    if fields:
+        logger.info("refund %s: %s at Razorpay (%s)", local.id, local.status, refund.id)
+    return local
+
+
+def _local_refund(refund: GatewayRefund) -> Refund | None:
+    match = Q(razorpay_refund_id=refund.id)
+    if refund.notes.get("refund_id"):
+        match |= Q(pk=refund.notes["refund_id"])
+    rows = sorted(Refund.objects.filter(match), key=lambda r: r.razorpay_refund_id != refund.id)
+    return rows[0] if rows else None
+
+
+def _record_made_at_gateway(payment: Payment, refund: GatewayRefund, source: str) -> Refund:
+    speed = refund.speed_requested
+    logger.info("refund %s made at Razorpay: recording it for %s", refund.id, payment.id)
+    return Refund.objects.create(
+        payment=payment,
+        amount=refund.amount,
+        currency=refund.currency,
+        razorpay_payment_id=refund.payment_id,
+        razorpay_refund_id=refund.id,
+        speed_requested=speed if speed in RefundSpeed.values else RefundSpeed.NORMAL,
+        notes=refund.notes,
+        requested_by=GATEWAY_REQUESTER,
+        source=source,
+    )
+
+
+def _check_matches(local: Refund, refund: GatewayRefund, payment: Payment) -> None:
+    problems = []
+    if local.razorpay_refund_id not in (None, refund.id):
+        problems.append(f"is already Razorpay refund {local.razorpay_refund_id}")
+    if local.razorpay_payment_id != refund.payment_id:
+        problems.append(f"refunds Razorpay payment {local.razorpay_payment_id}")
+    if (local.amount, local.currency) != (refund.amount, refund.currency):
+        problems.append(f"is {local.amount} {local.currency}")
+    if local.currency != payment.currency or local.amount > payment.amount:
+        problems.append(f"does not fit payment {payment.id} of {payment.amount} {payment.currency}")
+    target = _STATUS_FROM_GATEWAY.get(refund.status)
+    if local.is_final and target not in (None, RefundStatus.PENDING, local.status):
+        problems.append(f"is already {local.status}")
+    if problems:
+        raise RefundMismatch(
+            f"Razorpay refund {refund.id} ({refund.amount} {refund.currency}, {refund.status}, "
+            f"payment {refund.payment_id}) vs refund {local.id}: it " + "; ".join(problems) + ".",
+            refundId=local.id,
+        )
+
+
+def _advance(local: Refund, refund: GatewayRefund) -> list[str]:
+    """Moves `local` towards what Razorpay says, forward only; the fields it changed."""
+    fields = []
+    if local.razorpay_refund_id is None:
+        local.razorpay_refund_id = refund.id
+        fields.append("razorpay_refund_id")
+    if refund.speed_processed and local.speed_processed != refund.speed_processed:
+        local.speed_processed = refund.speed_processed
+        fields.append("speed_processed")
+    target = _STATUS_FROM_GATEWAY.get(refund.status)
+    if local.status == RefundStatus.PENDING and target == RefundStatus.PROCESSED:
+        local.status = RefundStatus.PROCESSED
+        local.processed_at = now()
+        fields += ["status", "processed_at"]
+    elif local.status == RefundStatus.PENDING and target == RefundStatus.FAILED:
+        _mark_failed(local, "Failed at Razorpay.")
+        fields += ["status", "failure_reason"]
+    return fields
+
+
+def _mark_failed(refund: Refund, reason: str) -> None:
+    refund.status = RefundStatus.FAILED
+    refund.failure_reason = reason
+    logger.warning("refund %s failed: %s", refund.id, reason)
+
+
+# --- sync -------------------------------------------------------------------------------------
+def refund_sync(*, refund: Refund, source: str) -> Refund:
+    """Asks Razorpay about a pending refund and settles it; a final one is returned as is.
+
+    Without a Razorpay id (the create call's answer was lost) the refund is first looked for
+    among the payment's refunds by its `refund_id` note, and only if absent sent again under
+    the same idempotency key: even a key Razorpay has forgotten cannot refund twice then.
+    """
+    if refund.is_final:
+        return refund
+    gateway = get_gateway()
+    if refund.razorpay_refund_id:
+        answer = gateway.fetch_refund(refund.razorpay_refund_id)
+    else:
+        sent = gateway.payment_refunds(refund.razorpay_payment_id)
+        answer = next((r for r in sent if r.notes.get("refund_id") == refund.id), None)
+        if answer is None:
+            try:
+                answer = _send(refund)
+            except GatewayRejected as exc:
+                return refund_fail(refund=refund, reason=exc.detail)
+    return refund_apply_gateway(refund=answer, source=source, actor="refund_sync")
