@@ -65,6 +65,12 @@ class Payment(models.Model):
             )
         ]
         indexes = [models.Index(fields=["client_app", "-created_at"])]
+        permissions = [
+            ("sync_payment", "Can sync payments from Razorpay"),
+            ("capture_payment", "Can capture authorized payments"),
+            ("refund_payment", "Can refund payments"),
+            ("reconcile_payments", "Can see and fix the reconciliation with Razorpay"),
+        ]
 
     def __str__(self) -> str:
         return self.id

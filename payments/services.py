@@ -215,6 +215,17 @@ def payment_capture(*, payment: Payment, source: str, actor: str) -> Payment:
     return payment_apply_attempt(payment_id=payment.id, attempt=attempt, source=source, actor=actor)
 
 
+def payment_sync(*, payment: Payment, source: str, actor: str) -> Payment:
+    """Applies every attempt Razorpay has under the payment's order (admin, reconcile)."""
+    if not payment.razorpay_order_id:
+        return payment
+    for attempt in get_gateway().order_payments(payment.razorpay_order_id):
+        payment = payment_apply_attempt(
+            payment_id=payment.id, attempt=attempt, source=source, actor=actor
+        )
+    return payment
+
+
 def _check_belongs(payment: Payment, attempt: GatewayPayment) -> None:
     if attempt.order_id != payment.razorpay_order_id:
         raise PaymentMismatch(

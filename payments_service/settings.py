@@ -32,6 +32,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
+def env_duration(name: str, default: str) -> int:
+    """Seconds from `90`, `90s`, `15m`, `24h` or `7d`."""
+    value = env(name, default).lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (value[:-1], units[value[-1]]) if value[-1:] in units else (value, 1)
+    if not number.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a duration like 90s, 15m, 24h; got {value!r}")
+    return int(number) * unit
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -101,6 +111,7 @@ INSTALLED_APPS = [
     "payments",
     "refunds",
     "webhooks",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +253,10 @@ RATE_LIMIT_CLIENT_APP = env("RATE_LIMIT_CLIENT_APP", "600/m")
 RATE_LIMIT_CONFIRM_IP = env("RATE_LIMIT_CONFIRM_IP", "120/m")
 # Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# --- Reconciliation --------------------------------------------------------------------------
+# A payment still `created`, or a refund still `pending`, this long after creation is "stuck".
+RECONCILE_STUCK_AFTER_SECONDS = env_duration("RECONCILE_STUCK_AFTER", "24h")
 
 # --- Idempotency -----------------------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)

@@ -1,9 +1,13 @@
 """What each Razorpay event means for our records, applied through the same services as the
-API. A handler returns the payment it touched; `Ignored` says the event is not ours."""
+API. A handler returns the payment (and refund) it touched; `Ignored` says the event is not ours."""
 
 from payments import services as payments
 from payments.models import Payment, Source
 from payments_service.integrations.razorpay import Payment as GatewayPayment
+from payments_service.integrations.razorpay import Refund as GatewayRefund
+from refunds import services as refunds
+from refunds.errors import RefundPaymentUnknown
+from refunds.models import Refund
 
 
 class Ignored(Exception):
@@ -20,16 +24,33 @@ def _entity(payload: dict, name: str) -> dict:
     return entity
 
 
-def apply_payment_entity(payload: dict, *, actor: str) -> Payment:
+def apply_payment_entity(payload: dict, *, actor: str) -> tuple[Payment, None]:
     """payment.authorized / .captured / .failed and order.paid all carry the payment as it was
     when the event was made; applying a snapshot only ever moves our payment forward."""
     attempt = GatewayPayment.from_api(_entity(payload, "payment"))
     payment = Payment.objects.filter(razorpay_order_id=attempt.order_id).only("pk").first()
     if payment is None:
         raise Ignored(f"order {attempt.order_id} was not created by this service")
-    return payments.payment_apply_attempt(
+    payment = payments.payment_apply_attempt(
         payment_id=payment.pk, attempt=attempt, source=Source.WEBHOOK, actor=actor
     )
+    return payment, None
+
+
+def apply_refund_entity(payload: dict, *, actor: str) -> tuple[Payment, Refund]:
+    """refund.created / .processed / .failed. The payment snapshot comes first: a refund proves
+    its payment was captured, even when payment.captured has not arrived yet."""
+    if "payment" in payload:
+        apply_payment_entity(payload, actor=actor)
+    try:
+        refund = refunds.refund_apply_gateway(
+            refund=GatewayRefund.from_api(_entity(payload, "refund")),
+            source=Source.WEBHOOK,
+            actor=actor,
+        )
+    except RefundPaymentUnknown as exc:
+        raise Ignored(exc.detail) from exc
+    return refund.payment, refund
 
 
 HANDLERS = {
@@ -37,4 +58,7 @@ HANDLERS = {
     "payment.captured": apply_payment_entity,
     "payment.failed": apply_payment_entity,
     "order.paid": apply_payment_entity,
+    "refund.created": apply_refund_entity,
+    "refund.processed": apply_refund_entity,
+    "refund.failed": apply_refund_entity,
 }

@@ -3,6 +3,7 @@
 from django.db import models
 
 from payments.models import Payment
+from refunds.models import Refund
 
 
 class WebhookEvent(models.Model):
@@ -29,12 +30,16 @@ class WebhookEvent(models.Model):
     payment = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
     )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
     created_at = models.DateTimeField(null=True, blank=True, help_text="When Razorpay made it.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        permissions = [("reprocess_webhookevent", "Can reprocess webhook events")]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

@@ -67,7 +67,7 @@ def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
         transient = None
         try:
             with transaction.atomic():  # a failing handler's writes roll back, not the record
-                event.payment = _apply(event)
+                event.payment, event.refund = _apply(event)
             event.status, event.last_error = WebhookEvent.Status.PROCESSED, ""
         except Ignored as exc:
             event.status, event.last_error = WebhookEvent.Status.IGNORED, str(exc)

@@ -89,3 +89,23 @@ def deliver(client, envelope: dict | bytes, *, event_id: str | None = None, sign
     headers = {"X-Razorpay-Event-Id": event_id or f"evt_test{next(_ids):010d}"}
     headers["X-Razorpay-Signature"] = sign(body) if signature is None else signature
     return client.post("/webhooks/razorpay", body, content_type="application/json", headers=headers)
+
+
+def refund_entity(
+    *, razorpay_id: str, payment_id: str, amount: int, status: str = "processed", notes=None
+) -> dict:
+    return {
+        "id": razorpay_id,
+        "entity": "refund",
+        "amount": amount,
+        "currency": "INR",
+        "payment_id": payment_id,
+        "notes": notes or [],
+        "receipt": None,
+        "acquirer_data": {"arn": None},
+        "created_at": 1700000100,
+        "batch_id": None,
+        "status": status,
+        "speed_processed": "normal",
+        "speed_requested": "normal",
+    }

@@ -142,7 +142,7 @@ def test_process_webhooks_command_retries_failed_events(client, order, monkeypat
     assert order.status == "captured"
 
 
-def _explode(payload, *, actor):
+def _explode(payload, *, actor):  # a handler failing the way a database hiccup would
     raise RuntimeError("database hiccup")
 
 

@@ -116,6 +116,17 @@ class RazorpayGateway:
         )
         return [Order.from_api(item) for item in answer.get("items", [])]
 
+    def list_orders(self, *, created_from: int, created_to: int) -> list[Order]:
+        """Every order created in [from, to] (unix seconds), a page of 100 at a time."""
+        orders: list[Order] = []
+        while True:
+            query = {"from": created_from, "to": created_to, "count": 100, "skip": len(orders)}
+            answer = self._call("order.all", lambda q=query: self._client.order.all(q), safe=True)
+            page = [Order.from_api(item) for item in answer.get("items", [])]
+            orders += page
+            if len(page) < 100:
+                return orders
+
     def fetch_order(self, order_id: str) -> Order:
         return Order.from_api(
             self._call("order.fetch", lambda: self._client.order.fetch(order_id), safe=True)

@@ -1,0 +1,360 @@
+"""Payments in the back office: find, audit, act. Money is never edited by hand: every action
+goes through the same service functions as the API, and is logged with who and why."""
+
+import csv
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from payments import services as payment_services
+from payments.models import Payment, PaymentStatus, Source
+from payments_service.clock import now
+from payments_service.problems import ProblemError
+from refunds import services as refund_services
+from webhooks.models import WebhookEvent
+
+from .display import badge, mask_email, mask_phone, money, to_minor_units
+from .reconcile import reconcile
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(
+        required=False,
+        help_text="In currency units, e.g. 150.50. Empty: everything still refundable.",
+    )
+    reason = forms.CharField(max_length=255, help_text="Why: kept with the refund and the log.")
+
+    def clean_amount(self) -> int | None:
+        text = self.cleaned_data["amount"].strip()
+        if not text:
+            return None
+        try:
+            return to_minor_units(text)
+        except (ValueError, ArithmeticError) as exc:
+            raise forms.ValidationError(f"Enter {exc}.") from None
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=255, help_text="Why: kept in the payment's log.")
+
+
+class WindowForm(forms.Form):
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "external_ref",
+        "client_app",
+        "status_badge",
+        "amount_shown",
+        "refunded_shown",
+        "email_masked",
+        "contact_masked",
+        "created_at",
+    ]
+    list_filter = ["status", "client_app", "currency", "created_at"]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "=id",
+        "=external_ref",
+        "=razorpay_order_id",
+        "=razorpay_payment_id",
+        "=attempts__razorpay_payment_id",
+        "=email",
+        "=contact",
+    ]
+    list_select_related = ["client_app"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["id", "status_badge", "client_app", "external_ref"]}),
+        ("Money", {"fields": ["amount_shown", "refunded_shown", "currency"]}),
+        ("Customer", {"fields": ["email", "contact", "metadata"]}),
+        ("Razorpay", {"fields": ["razorpay_order_id", "razorpay_payment_id"]}),
+        ("Timeline", {"fields": ["timeline"]}),
+        ("Times", {"fields": ["created_at", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "id",
+        "status_badge",
+        "client_app",
+        "external_ref",
+        "amount_shown",
+        "refunded_shown",
+        "currency",
+        "email",
+        "contact",
+        "metadata",
+        "razorpay_order_id",
+        "razorpay_payment_id",
+        "timeline",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["sync_from_razorpay", "capture", "refund", "export_csv"]
+    change_list_template = "backoffice/payment_change_list.html"
+
+    # --- read-only money ----------------------------------------------------------------------
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_sync_permission(self, request) -> bool:
+        return request.user.has_perm("payments.sync_payment")
+
+    def has_capture_permission(self, request) -> bool:
+        return request.user.has_perm("payments.capture_payment")
+
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm("payments.refund_payment")
+
+    # --- columns --------------------------------------------------------------------------
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, payment: Payment):
+        return badge(payment.status)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_shown(self, payment: Payment) -> str:
+        return money(payment.amount, payment.currency)
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def refunded_shown(self, payment: Payment) -> str:
+        return money(payment.amount_refunded, payment.currency) if payment.amount_refunded else "—"
+
+    @admin.display(description="email")
+    def email_masked(self, payment: Payment) -> str:
+        return mask_email(payment.email)
+
+    @admin.display(description="contact")
+    def contact_masked(self, payment: Payment) -> str:
+        return mask_phone(payment.contact)
+
+    @admin.display(description="timeline")
+    def timeline(self, payment: Payment):
+        rows = sorted(_timeline(payment), key=lambda row: row[0])
+        if not rows:
+            return "—"
+        body = format_html_join(
+            "",
+            '<tr><td style="white-space:nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            ((f"{when:%Y-%m-%d %H:%M:%S}", kind, what, who) for when, kind, what, who in rows),
+        )
+        return format_html(
+            '<table class="timeline"><thead><tr><th>when (UTC)</th><th>what</th>'
+            "<th>detail</th><th>by</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    # --- actions --------------------------------------------------------------------------
+    @admin.action(description="Sync from Razorpay", permissions=["sync"])
+    def sync_from_razorpay(self, request, queryset):
+        return self._confirmed(
+            request,
+            queryset,
+            "sync_from_razorpay",
+            "Sync from Razorpay",
+            ReasonForm,
+            lambda payment, form: payment_services.payment_sync(
+                payment=payment, source=Source.ADMIN, actor=request.user.get_username()
+            ),
+        )
+
+    @admin.action(description="Capture authorized payments", permissions=["capture"])
+    def capture(self, request, queryset):
+        return self._confirmed(
+            request,
+            queryset.filter(status=PaymentStatus.AUTHORIZED),
+            "capture",
+            "Capture authorized payments",
+            ReasonForm,
+            lambda payment, form: payment_services.payment_capture(
+                payment=payment, source=Source.ADMIN, actor=request.user.get_username()
+            ),
+        )
+
+    @admin.action(description="Refund", permissions=["refund"])
+    def refund(self, request, queryset):
+        return self._confirmed(
+            request,
+            queryset,
+            "refund",
+            "Refund",
+            RefundForm,
+            lambda payment, form: refund_services.refund_create(
+                payment_id=payment.pk,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                requested_by=f"user:{request.user.get_username()}",
+                source=Source.ADMIN,
+            ),
+        )
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(self, request, queryset):
+        return _csv_response(queryset)
+
+    def _confirmed(self, request, queryset, action, title, form_class, perform):
+        """Shows a confirmation page; on confirmation runs `perform` for each payment and
+        logs it under the staff user with the given reason."""
+        form = form_class(request.POST if "confirm" in request.POST else None)
+        if not form.is_bound or not form.is_valid():
+            return TemplateResponse(
+                request,
+                "backoffice/confirm_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": title,
+                    "action": action,
+                    "payments": queryset,
+                    "form": form,
+                    "opts": self.model._meta,
+                },
+            )
+        for payment in queryset:
+            try:
+                result = perform(payment, form)
+            except ProblemError as exc:
+                self.message_user(request, f"{payment.id}: {exc.detail}", messages.ERROR)
+                continue
+            self.log_change(request, payment, f"{title}: {form.cleaned_data['reason']}")
+            self.message_user(request, f"{payment.id}: {title.lower()} → {_outcome(result)}")
+        return None
+
+    # --- CSV export of the filtered list --------------------------------------------------
+    def get_urls(self):
+        own = [
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_filtered_csv),
+                name="payments_payment_export",
+            ),
+            path(
+                "reconcile/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="payments_payment_reconcile",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def reconciliation_view(self, request):
+        """The reconcile command's report for a window, with its fix as a button."""
+        if not request.user.has_perm("payments.reconcile_payments"):
+            raise PermissionDenied
+        form = WindowForm(request.GET or None)
+        until = now()
+        since = until - timedelta(days=7)
+        if form.is_valid():
+            since = _start_of(form.cleaned_data["since"]) or since
+            until = _start_of(form.cleaned_data["until"]) or until
+        fix = request.method == "POST"
+        report = reconcile(since=since, until=until, fix=fix, actor=request.user.get_username())
+        if fix:
+            fixed = len(report.mismatches) - len(report.unresolved)
+            self.message_user(request, f"Fixed {fixed} mismatch(es).")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reconciliation with Razorpay",
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "totals": [
+                (
+                    t.day,
+                    t.currency,
+                    *(money(v, t.currency) for v in (t.captured, t.refunded, t.net)),
+                )
+                for t in report.totals
+            ],
+        }
+        return TemplateResponse(request, "backoffice/reconciliation.html", context)
+
+    def export_filtered_csv(self, request):
+        changelist = self.get_changelist_instance(request)
+        return _csv_response(changelist.get_queryset(request))
+
+
+def _outcome(result) -> str:
+    return getattr(result, "status", "done")
+
+
+def _timeline(payment: Payment):
+    for change in payment.status_changes.all():
+        what = f"{change.from_status or '∅'} → {change.to_status}"
+        yield (
+            change.created_at,
+            f"status ({change.source})",
+            f"{what} {change.reason}",
+            change.actor,
+        )
+    for attempt in payment.attempts.all():
+        error = f" — {attempt.error_reason or attempt.error_code}" if attempt.error_code else ""
+        what = f"{attempt.razorpay_payment_id} {attempt.status} ({attempt.method}){error}"
+        yield attempt.created_at, "attempt", what, ""
+    for event in WebhookEvent.objects.filter(payment=payment).order_by("received_at"):
+        note = f" — {event.last_error}" if event.last_error else ""
+        yield event.received_at, "webhook", f"{event.event_type} {event.status}{note}", "razorpay"
+    for refund in payment.refunds.all():
+        what = f"{refund.id} {money(refund.amount, refund.currency)} {refund.status}"
+        if refund.reason:
+            what += f" — {refund.reason}"
+        yield refund.created_at, "refund", what, refund.requested_by
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Payment), object_id=payment.pk
+    ).select_related("user")
+    for entry in entries:
+        yield entry.action_time, "staff", entry.get_change_message(), entry.user.get_username()
+
+
+_CSV_COLUMNS = [
+    "id",
+    "client_app__name",
+    "external_ref",
+    "status",
+    "amount",
+    "amount_refunded",
+    "currency",
+    "razorpay_order_id",
+    "razorpay_payment_id",
+    "created_at",
+]
+
+
+def _csv_response(queryset) -> StreamingHttpResponse:
+    """Streams rows (amounts in minor units, PII left out) so a large export stays cheap."""
+    writer = csv.writer(_Echo())
+    rows = queryset.order_by("-created_at").values_list(*_CSV_COLUMNS).iterator()
+    lines = (writer.writerow(row) for row in rows)
+    header = writer.writerow(
+        [column.replace("client_app__name", "source_app") for column in _CSV_COLUMNS]
+    )
+    response = StreamingHttpResponse(
+        (line for part in ([header], lines) for line in part), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="payments.csv"'
+    return response

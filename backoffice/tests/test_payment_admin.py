@@ -1,0 +1,151 @@
+"""The payments console, page by page, as finance and support staff use it."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+
+from payments.models import Payment
+from refunds.models import Refund
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/payments/payment/"
+
+
+def test_roles_exist_after_migrate_with_their_permissions():
+    support = set(Group.objects.get(name="support").permissions.values_list("codename", flat=True))
+    finance = set(Group.objects.get(name="finance").permissions.values_list("codename", flat=True))
+    assert "view_payment" in support and "refund_payment" not in support
+    assert {"refund_payment", "capture_payment", "reprocess_webhookevent"} <= finance
+    assert support < finance
+
+
+def test_list_shows_badges_units_and_masked_pii(finance, paid):
+    page = finance.get(LIST).content.decode()
+    assert "₹10.00" in page
+    assert "c***@example.com" in page and "customer@example.com" not in page
+    assert "+91******3210" in page
+    assert "captured</span>" in page
+
+
+@pytest.mark.parametrize(
+    "field", ["external_ref", "razorpay_order_id", "razorpay_payment_id", "id"]
+)
+def test_search_finds_a_payment_by_any_id(finance, paid, field):
+    page = finance.get(LIST, {"q": getattr(paid, field)}).content.decode()
+    assert paid.id in page and "1 result" in page
+
+
+def test_filters_by_status(finance, paid):
+    assert paid.id in finance.get(LIST, {"status__exact": "captured"}).content.decode()
+    assert paid.id not in finance.get(LIST, {"status__exact": "failed"}).content.decode()
+
+
+def test_detail_shows_the_whole_timeline_read_only(finance, paid):
+    page = finance.get(f"{LIST}{paid.id}/change/").content.decode()
+    assert "∅ → created" in page and "created → captured" in page
+    assert paid.razorpay_payment_id in page  # the attempt
+    assert 'name="amount"' not in page and "Save" not in page
+
+
+def test_finance_refunds_part_through_the_confirmation_page(finance, paid):
+    chosen = {"action": "refund", "_selected_action": [paid.id]}
+    confirmation = finance.post(LIST, chosen)
+    assert confirmation.status_code == 200
+    assert b"Confirm: Refund" in confirmation.content
+    assert not Refund.objects.exists()
+
+    done = finance.post(
+        LIST, {**chosen, "confirm": "yes", "amount": "4.00", "reason": "damaged item"}, follow=True
+    )
+    assert done.status_code == 200
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason, refund.requested_by) == (
+        400,
+        "damaged item",
+        "user:fiona",
+    )
+    page = finance.get(f"{LIST}{paid.id}/change/").content.decode()
+    assert refund.id in page and "Refund: damaged item" in page and "fiona" in page
+
+
+def test_refund_amount_in_units_is_validated(finance, paid):
+    response = finance.post(
+        LIST,
+        {
+            "action": "refund",
+            "_selected_action": [paid.id],
+            "confirm": "yes",
+            "amount": "1.234",
+            "reason": "x",
+        },
+    )
+    assert b"at most two decimals" in response.content
+    assert not Refund.objects.exists()
+
+
+def test_refund_beyond_what_is_refundable_is_reported_not_done(finance, paid):
+    finance.post(
+        LIST,
+        {
+            "action": "refund",
+            "_selected_action": [paid.id],
+            "confirm": "yes",
+            "amount": "11.00",
+            "reason": "too much",
+        },
+        follow=True,
+    )
+    assert not Refund.objects.exists()
+
+
+def test_support_can_look_but_not_refund(support, paid):
+    assert support.get(LIST).status_code == 200
+    assert support.get(f"{LIST}{paid.id}/change/").status_code == 200
+    assert b'value="refund"' not in support.get(LIST).content
+    support.post(
+        LIST,
+        {"action": "refund", "_selected_action": [paid.id], "confirm": "yes", "reason": "x"},
+    )
+    assert not Refund.objects.exists()
+
+
+def test_capture_action_captures_an_authorized_payment(finance, initiate, razorpay):
+    body = initiate().json()
+    razorpay.pay(body["razorpayOrderId"], outcome="authorized")
+    payment = Payment.objects.get(pk=body["id"])
+    finance.post(
+        LIST,
+        {
+            "action": "sync_from_razorpay",
+            "_selected_action": [payment.id],
+            "confirm": "yes",
+            "reason": "customer says they paid",
+        },
+    )
+    payment.refresh_from_db()
+    assert payment.status == "authorized"
+    finance.post(
+        LIST,
+        {
+            "action": "capture",
+            "_selected_action": [payment.id],
+            "confirm": "yes",
+            "reason": "goods shipped",
+        },
+    )
+    payment.refresh_from_db()
+    assert payment.status == "captured"
+    assert payment.status_changes.last().source == "admin"
+
+
+def test_csv_export_follows_the_filters(finance, paid, initiate):
+    initiate(key="k2", externalRef="still-open")
+    response = finance.get(f"{LIST}export.csv", {"status__exact": "captured"})
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["id", "source_app", "external_ref", "status"]
+    assert [row[2] for row in rows[1:]] == ["order_123"]
+    assert "customer@example.com" not in text
