@@ -40,8 +40,10 @@ _ATTEMPT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "ref
 
 
 def _locked():
-    """The one queryset that locks payment rows (callers lock one row, so order is trivial)."""
-    return Payment.objects.select_for_update()
+    """The one queryset that locks payment rows (callers lock one row, so order is trivial).
+    `of=self`: joined rows (the client app) stay unlocked, or every payment of one app would
+    queue behind every other."""
+    return Payment.objects.select_for_update(of=("self",))
 
 
 def payment_lock(payment_id: str) -> Payment:
