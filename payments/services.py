@@ -15,6 +15,7 @@ from django.db.models import Q
 from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
 from payments_service.integrations.razorpay import Payment as GatewayPayment
+from payments_service.logs import log_context_bind
 from payments_service.models import ClientApp
 
 from .errors import (
@@ -51,6 +52,7 @@ def payment_lock(payment_id: str) -> Payment:
     payment = _locked().select_related("client_app").filter(pk=payment_id).first()
     if payment is None:
         raise PaymentNotFound(f"No payment {payment_id!r}.")
+    log_context_bind(payment_id=payment.id)
     return payment
 
 
@@ -100,7 +102,10 @@ def payment_initiate(
         contact=contact,
         metadata=metadata or {},
     )
-    if not inserted:
+    log_context_bind(payment_id=payment.id)
+    if inserted:  # the customer, for support to find it (the log masks both)
+        logger.info("payment %s created: customer %s %s", payment.id, email or "-", contact or "-")
+    else:
         if payment.amount != amount or payment.currency != currency:
             raise PaymentConflict(
                 f"externalRef {external_ref!r} is payment {payment.id} of "
@@ -189,6 +194,7 @@ def payment_confirm(*, order_id: str, payment_id: str, signature: str) -> Paymen
     payment = payment.first()
     if payment is None:
         raise PaymentNotFound(f"No payment has the Razorpay order {order_id!r}.")
+    log_context_bind(payment_id=payment.id)
     gateway = get_gateway()
     if not gateway.checkout_signature_valid(
         order_id=payment.razorpay_order_id, payment_id=payment_id, signature=signature

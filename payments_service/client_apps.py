@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework import authentication, exceptions
 
 from .clock import now
+from .logs import log_context_bind
 from .models import ApiKey, ClientApp
 
 KEY_PREFIX = "psk_"
@@ -74,6 +75,7 @@ class ClientAppAuthentication(authentication.BaseAuthentication):
         app = client_app_for_key(key.strip())
         if app is None:
             raise exceptions.AuthenticationFailed("The API key is invalid or revoked.")
+        log_context_bind(client_app=app.name)
         return app, None
 
     def authenticate_header(self, request):

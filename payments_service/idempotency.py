@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
 from .clock import now
+from .metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENT_REPLAYS
 from .models import ClientApp, IdempotencyKey
 from .problems import ProblemError
 
@@ -118,19 +119,26 @@ def idempotency_purge_expired() -> int:
 
 
 def idempotent(operation: str):
-    """Decorates a DRF view method: runs it once per (app, operation, key) and replays it."""
+    """Decorates a DRF view method: runs it once per (app, operation, key) and replays it.
+    `operation` may name the view's URL arguments, e.g. "refunds.create:{payment_id}"."""
+    label = operation.split(":")[0]  # metrics get the operation, not one series per resource
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(view, request, *args, **kwargs):
             scope = operation.format(**kwargs)
-            claimed = idempotency_claim(
-                client_app=request.user,
-                operation=scope,
-                key=request.headers.get(HEADER, "").strip(),
-                body=request.data,
-            )
+            try:
+                claimed = idempotency_claim(
+                    client_app=request.user,
+                    operation=scope,
+                    key=request.headers.get(HEADER, "").strip(),
+                    body=request.data,
+                )
+            except (IdempotencyKeyInUse, IdempotencyKeyReused) as exc:
+                IDEMPOTENCY_CONFLICTS.labels(label, exc.code).inc()
+                raise
             if isinstance(claimed, Response):
+                IDEMPOTENT_REPLAYS.labels(label).inc()
                 return claimed
             try:
                 response = method(view, request, *args, **kwargs)

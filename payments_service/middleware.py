@@ -1,32 +1,27 @@
-"""Cross-cutting HTTP pieces: request ids, the body size limit, problem details everywhere."""
+"""Cross-cutting HTTP pieces: request ids and log context, one log line and metrics per
+request, probes, the body size limit, problem details everywhere."""
 
-import contextvars
 import logging
 import re
+import time
 import uuid
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
+from .logs import log_context_end, log_context_start
+from .metrics import HTTP_REQUESTS
 from .problems import PROBLEM_CONTENT_TYPE, problem_from_exception, problem_response
 
 logger = logging.getLogger(__name__)
 
-_request_id = contextvars.ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def current_request_id() -> str:
-    return _request_id.get()
-
-
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
-        return True
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestIdMiddleware:
-    """Takes a well-formed `X-Request-ID` from the caller or makes one; echoes it back."""
+    """Takes a well-formed `X-Request-ID` from the caller or makes one; echoes it back. Every
+    log line written while the request runs carries it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,13 +29,69 @@ class RequestIdMiddleware:
     def __call__(self, request):
         sent = request.headers.get("X-Request-ID", "")
         request.request_id = sent if _VALID_REQUEST_ID.match(sent) else uuid.uuid4().hex
-        token = _request_id.set(request.request_id)
+        token = log_context_start(request_id=request.request_id)
         try:
             response = self.get_response(request)
         finally:
-            _request_id.reset(token)
+            log_context_end(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class RequestTelemetryMiddleware:
+    """One log line and one latency sample per request, labelled with the URL route (e.g.
+    `payments/<str:payment_id>`), never the raw path, so the metric's series stay few."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route = _route(request)
+        method = request.method if request.method in _METHODS else "other"
+        HTTP_REQUESTS.labels(route, method, str(response.status_code)).observe(elapsed)
+        logger.info(
+            "%s %s %s",
+            method,
+            route,
+            response.status_code,
+            extra={
+                "http_method": method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
+        return response
+
+
+def _route(request) -> str:
+    match = request.resolver_match
+    if match is None:  # answered before URL resolution (413, a probe) or not found
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    return match.route
+
+
+class ProbeMiddleware:
+    """Answers /healthz, /readyz and /metrics before the Host check (CommonMiddleware): the
+    orchestrator's probes and Prometheus reach each instance by its own address, which
+    ALLOWED_HOSTS rightly refuses. Sessions, CSRF and authentication are not used by them."""
+
+    PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info not in self.PATHS:
+            return self.get_response(request)
+        request.resolver_match = match = resolve(request.path_info)
+        return match.func(request, *match.args, **match.kwargs)
 
 
 class ProblemDetailsMiddleware:

@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from payments_service.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env", override=False)
 
@@ -116,17 +118,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "payments_service.middleware.RequestIdMiddleware",
+    "payments_service.middleware.RequestTelemetryMiddleware",
     "payments_service.middleware.ProblemDetailsMiddleware",
     "payments_service.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Above: what every response gets. Below: what probes skip (the Host check among them).
+    "payments_service.middleware.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "payments_service.urls"
@@ -275,21 +280,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "payments_service.problems.exception_handler",
 }
 
+# --- Metrics ---------------------------------------------------------------------------------
+# Unset: /metrics is open (keep it off the public network); set: scrapes send it as a Bearer token.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 # --- Logging ---------------------------------------------------------------------------------
+# json: one JSON object per line, for a log pipeline; plain: for people reading a terminal.
+LOG_FORMAT = env("LOG_FORMAT", "json" if IS_PRODUCTION else "plain").lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "payments_service.middleware.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
-    "handlers": {
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_id"],
-            "formatter": "plain",
-        }
-    },
-    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
-}
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

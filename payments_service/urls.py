@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health
+from . import health, metrics
 
 admin.site.site_header = "Payments back office"
 admin.site.site_title = "Payments back office"
@@ -9,6 +9,7 @@ admin.site.site_title = "Payments back office"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("payments.urls")),
     path("", include("refunds.urls")),

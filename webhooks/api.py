@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from payments_service.metrics import WEBHOOK_EVENTS
 from payments_service.problems import problem_from_exception
 
 from .errors import WebhookProcessingFailed
@@ -22,7 +23,9 @@ def razorpay_webhook(request):
     try:
         event = webhook_process(event_pk=event.pk)
     except Exception:  # stored as failed; a 500 makes Razorpay deliver it again
+        WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
         return problem_from_exception(
             request, WebhookProcessingFailed(f"Event {event.event_id} will be retried.")
         )
+    WEBHOOK_EVENTS.labels(event.event_type, "duplicate" if duplicate else event.status).inc()
     return JsonResponse({"eventId": event.event_id, "status": event.status, "duplicate": duplicate})

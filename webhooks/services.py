@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from payments_service.clock import now
 from payments_service.integrations.razorpay import get_gateway
+from payments_service.metrics import WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.problems import ProblemError
 
 from .errors import WebhookMalformed, WebhookSignatureInvalid, WebhookSignatureMissing
@@ -43,7 +44,7 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEv
     event_id = claimed_id[:128] or "sha256:" + hashlib.sha256(body).hexdigest()
     try:
         with transaction.atomic():
-            return WebhookEvent.objects.create(
+            event = WebhookEvent.objects.create(
                 event_id=event_id,
                 event_type=envelope["event"][:64],
                 account_id=str(envelope.get("account_id") or "")[:64],
@@ -53,6 +54,10 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEv
             )
     except IntegrityError:
         return WebhookEvent.objects.get(event_id=event_id)
+    if event.created_at:  # the first delivery only: redeliveries are late on purpose
+        lag = (event.received_at - event.created_at).total_seconds()
+        WEBHOOK_LAG.labels(event.event_type).observe(max(lag, 0))
+    return event
 
 
 def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
@@ -109,6 +114,7 @@ def _timestamp(value) -> datetime | None:
 
 def _reject(reason: str, body: bytes, event_id: str, signature: str, remote_addr: str) -> None:
     logger.warning("webhook rejected: %s (event id %r)", reason, event_id[:128])
+    WEBHOOK_EVENTS.labels("unverified", reason).inc()
     RejectedDelivery.objects.create(
         reason=reason,
         event_id=event_id[:128],

@@ -19,6 +19,8 @@ import razorpay
 import requests
 from requests.adapters import HTTPAdapter
 
+from payments_service.metrics import GATEWAY_CALLS
+
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 from .types import Order, Payment, Refund
 
@@ -220,6 +222,8 @@ class RazorpayGateway:
 
 
 def _log_call(operation: str, outcome: str, started: float, attempt: int) -> None:
+    elapsed = time.perf_counter() - started
+    GATEWAY_CALLS.labels(operation, outcome).observe(elapsed)
     logger.info(
         "gateway %s %s",
         operation,
@@ -227,7 +231,7 @@ def _log_call(operation: str, outcome: str, started: float, attempt: int) -> Non
         extra={
             "gateway_operation": operation,
             "gateway_outcome": outcome,
-            "gateway_ms": round((time.perf_counter() - started) * 1000, 1),
+            "gateway_ms": round(elapsed * 1000, 1),
             "gateway_attempt": attempt,
         },
     )

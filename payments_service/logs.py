@@ -1,0 +1,129 @@
+"""Logging: one line per event, JSON in production and plain text for people in development.
+
+Every line carries the request's context (request id, client app, payment id) and is masked
+as the last step of formatting, so nothing that reaches the output escapes it: emails and
+phone numbers are shortened, and API keys, bearer tokens, signatures and the service's own
+secrets are replaced. Extra fields whose name says they hold a secret are replaced whole.
+"""
+
+import contextvars
+import json
+import logging
+import re
+
+from django.conf import settings
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_context", default=None)
+
+REDACTED = "[redacted]"
+_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+# E.164 numbers (what the API accepts and Razorpay sends) and bare Indian mobile numbers.
+_PHONE = re.compile(r"(?<![\w+])(\+[1-9]\d{6,14}|[6-9]\d{9})\b")
+_API_KEY = re.compile(r"\bpsk_[A-Za-z0-9_-]+")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# Razorpay's checkout and webhook signatures are hex HMAC-SHA256 digests.
+_HMAC_HEX = re.compile(r"\b[0-9a-fA-F]{64}\b")
+_SECRET_NAME = re.compile(r"(?i)authorization|signature|secret|password|token|cookie|key$")
+_SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "RAZORPAY_KEY_SECRET",
+    "RAZORPAY_WEBHOOK_SECRET",
+    "RAZORPAY_WEBHOOK_SECRET_PREVIOUS",
+    "METRICS_TOKEN",
+)
+# Attributes every LogRecord has; anything else on a record came in through `extra=`.
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+
+
+def log_context_start(**fields) -> contextvars.Token:
+    """Opens a context (one per request) whose fields every log line in it carries."""
+    return _context.set(dict(fields))
+
+
+def log_context_end(token: contextvars.Token) -> None:
+    _context.reset(token)
+
+
+def log_context_bind(**fields) -> None:
+    """Adds fields (client_app, payment_id) to the current request's lines; no-op outside one."""
+    context = _context.get()
+    if context is not None:
+        context.update(fields)
+
+
+def mask(text: str) -> str:
+    text = _EMAIL.sub(r"\1***@\2", text)
+    text = _PHONE.sub(lambda m: "*" * (len(m[1]) - 4) + m[1][-4:], text)
+    text = _API_KEY.sub("psk_" + REDACTED, text)
+    text = _BEARER.sub(r"\1 " + REDACTED, text)
+    text = _HMAC_HEX.sub(REDACTED, text)
+    for secret in _secrets():
+        text = text.replace(secret, REDACTED)
+        text = text.replace(json.dumps(secret)[1:-1], REDACTED)  # as it appears inside JSON
+    return text
+
+
+def _secrets() -> list[str]:
+    if not settings.configured:  # gunicorn's master logs before (without) Django
+        return []
+    values = (str(getattr(settings, name, "") or "") for name in _SECRET_SETTINGS)
+    return [value for value in values if len(value) >= 8]
+
+
+class ContextFilter(logging.Filter):
+    """Adds the request's context to the record and blanks extra fields named like secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in (_context.get() or {}).items():
+            setattr(record, name, value)
+        if not hasattr(record, "request_id"):
+            record.request_id = "-"
+        for name in set(vars(record)) - _RECORD_ATTRS:
+            if _SECRET_NAME.search(name):
+                setattr(record, name, REDACTED)
+        return True
+
+
+class PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+
+class JsonFormatter(_JsonFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+
+def formatter_config(log_format: str) -> dict:
+    if log_format == "json":
+        return {
+            "()": JsonFormatter,
+            "fmt": "{levelname}{name}{message}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+            "json_ensure_ascii": False,
+        }
+    return {
+        "()": PlainFormatter,
+        "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+    }
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    """The `LOGGING` dict: everything to standard error, in `log_format` (json or plain)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": ContextFilter}},
+        "formatters": {"default": formatter_config(log_format)},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "filters": ["context"],
+                "formatter": "default",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+    }

@@ -1,0 +1,124 @@
+"""Prometheus metrics, served at /metrics.
+
+Under gunicorn every worker is a process of its own: with `PROMETHEUS_MULTIPROC_DIR` set (as
+gunicorn.conf.py does) each one writes its samples to files there and a scrape, whichever
+worker answers it, adds them all up. Without it (runserver, tests) the process's own registry
+is served. Counts of payments and refunds by status come from the database at scrape time.
+"""
+
+import hmac
+import logging
+import os
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+from .problems import problem_response
+
+logger = logging.getLogger(__name__)
+
+HTTP_REQUESTS = Histogram(
+    "http_request_duration_seconds",
+    "HTTP requests by URL route (never the raw path), method and status; _count counts them.",
+    ["route", "method", "status"],
+)
+GATEWAY_CALLS = Histogram(
+    "gateway_request_duration_seconds",
+    "Razorpay API calls by operation and outcome (ok or the error code); _count counts them.",
+    ["operation", "outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
+WEBHOOK_EVENTS = Counter(
+    "webhook_events_total",
+    "Webhook deliveries by event type and outcome (processed, ignored, failed, duplicate, "
+    "error, or why it was rejected).",
+    ["type", "outcome"],
+)
+WEBHOOK_LAG = Histogram(
+    "webhook_lag_seconds",
+    "From the event's created_at at Razorpay to its first delivery here.",
+    ["type"],
+    buckets=(1, 5, 15, 30, 60, 300, 900, 3600, 21600, 86400),
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "idempotent_replays_total", "Requests answered from a stored response.", ["operation"]
+)
+IDEMPOTENCY_CONFLICTS = Counter(
+    "idempotency_conflicts_total",
+    "Requests refused over their Idempotency-Key (idempotency_key_in_use: 409, "
+    "idempotency_key_reused: 422).",
+    ["operation", "code"],
+)
+
+
+class StatusCountCollector:
+    """`<name>{status}`: rows of a model by status, one GROUP BY query per scrape."""
+
+    def __init__(self, name: str, model_label: str):
+        self.name, self.model_label = name, model_label
+
+    def describe(self):
+        return [self._family()]
+
+    def collect(self):
+        try:
+            model = apps.get_model(self.model_label)
+        except LookupError:  # the app is not installed
+            return
+        counts = dict.fromkeys((value for value, _ in model._meta.get_field("status").choices), 0)
+        try:
+            rows = model.objects.order_by().values_list("status").annotate(n=Count("pk"))
+            counts.update(rows)
+        except DatabaseError as exc:  # still serve the process's own metrics
+            logger.warning("metrics: cannot count %s: %s", self.model_label, exc)
+            return
+        family = self._family()
+        for status, count in sorted(counts.items()):
+            family.add_metric([status], count)
+        yield family
+
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(self.name, f"{self.model_label} rows by status", labels=["status"])
+
+
+_DATABASE_REGISTRY = CollectorRegistry()
+_DATABASE_REGISTRY.register(StatusCountCollector("payments_by_status", "payments.Payment"))
+_DATABASE_REGISTRY.register(StatusCountCollector("refunds_by_status", "refunds.Refund"))
+
+
+def exposition() -> bytes:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return generate_latest(registry) + generate_latest(_DATABASE_REGISTRY)
+
+
+@require_GET
+def metrics_view(request):
+    """GET /metrics: open, or `Authorization: Bearer <METRICS_TOKEN>` when that is set."""
+    token = settings.METRICS_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            response = problem_response(
+                request, 401, detail="Send Authorization: Bearer <METRICS_TOKEN>."
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

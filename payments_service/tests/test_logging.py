@@ -1,0 +1,118 @@
+"""Log lines of real requests: JSON, with their context, and nothing a log must not hold."""
+
+import io
+import json
+import logging
+import logging.config
+
+import pytest
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+from conftest import SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
+from payments_service.logs import logging_config
+from payments_service.tests.test_settings import PRODUCTION, manage
+from webhooks.tests.events import event, payment_entity, sign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log_output():
+    """The service's own logging configuration in JSON, writing to a buffer instead of stderr."""
+    config = logging_config("json", "INFO")
+    config["handlers"]["stderr"]["stream"] = stream = io.StringIO()
+    logging.config.dictConfig(config)
+    yield stream.getvalue
+    logging.config.dictConfig(django_settings.LOGGING)
+
+
+def test_a_paid_payment_logs_json_lines_with_context_and_no_secrets_or_pii(
+    log_output, client_app, initiate, razorpay
+):
+    created = initiate()
+    payment = created.json()
+    handler = razorpay.pay(payment["razorpayOrderId"], outcome="authorized")
+    confirmed = APIClient().post("/payments/confirm", handler, format="json")
+    body = json.dumps(
+        event(
+            "payment.captured",
+            payment_entity(
+                order_id=payment["razorpayOrderId"], payment_id=handler["razorpay_payment_id"]
+            ),
+        )
+    ).encode()
+    webhook_signature = sign(body)
+    delivered = APIClient().post(
+        "/webhooks/razorpay",
+        body,
+        content_type="application/json",
+        headers={"X-Razorpay-Signature": webhook_signature, "X-Razorpay-Event-Id": "evt_Log01"},
+    )
+    assert (created.status_code, confirmed.status_code, delivered.status_code) == (201, 200, 200)
+
+    output = log_output()
+    lines = [json.loads(line) for line in output.splitlines()]
+    for forbidden in (
+        "customer@example.com",
+        "+919876543210",
+        "9876543210",
+        client_app.api_key,
+        handler["razorpay_signature"],
+        webhook_signature,
+        SIM_KEY_SECRET,
+        SIM_WEBHOOK_SECRET,
+    ):
+        assert forbidden not in output
+    assert "c***@example.com" in output
+    assert "*********3210" in output
+
+    request_id = created["X-Request-ID"]
+    initiate_lines = [line for line in lines if line["request_id"] == request_id]
+    assert {line["client_app"] for line in initiate_lines} == {"shop"}
+    order_create = next(
+        line for line in initiate_lines if line.get("gateway_operation") == "order.create"
+    )
+    assert order_create["payment_id"] == payment["id"]
+    assert order_create["gateway_outcome"] == "ok"
+    assert order_create["gateway_ms"] > 0
+    finished = next(line for line in initiate_lines if line.get("route") == "payments/initiate")
+    assert finished["status"] == 201
+    assert finished["level"] == "INFO"
+    assert finished["timestamp"]
+
+    confirm_lines = [line for line in lines if line["request_id"] == confirmed["X-Request-ID"]]
+    operations = {line.get("gateway_operation") for line in confirm_lines}
+    assert {"payment.fetch", "payment.capture"} <= operations
+    assert {line.get("payment_id") for line in confirm_lines} >= {payment["id"]}
+
+
+def test_secret_fields_and_values_are_redacted_wherever_they_appear(log_output, settings):
+    settings.RAZORPAY_WEBHOOK_SECRET = "whsec-the-webhook-secret"
+    logger = logging.getLogger("payments.test")
+    try:
+        raise ValueError("lookup failed for +919812345678")
+    except ValueError:
+        logger.exception(
+            "called with %s and %s",
+            {"Authorization": "Bearer psk_abcdefghijklmnop"},
+            "whsec-the-webhook-secret",
+            extra={"signature": "not-a-hex-one", "api_key": "psk_x", "customer": "a.b@shop.in"},
+        )
+    output = log_output()
+    line = json.loads(output)
+    for forbidden in ("psk_abcdefghijklmnop", "whsec-the-webhook-secret", "not-a-hex-one"):
+        assert forbidden not in output
+    assert "+919812345678" not in output and "a.b@shop.in" not in output
+    assert line["signature"] == line["api_key"] == "[redacted]"
+    assert line["customer"] == "a***@shop.in"
+    assert "*********5678" in line["exc_info"]
+    assert line["request_id"] == "-"  # outside a request
+
+
+def test_log_format_is_json_in_production_and_plain_in_development():
+    script = "from django.conf import settings; print(settings.LOG_FORMAT)"
+    assert manage("shell", "--no-imports", "-c", script, **PRODUCTION).stdout == "json\n"
+    assert manage("shell", "--no-imports", "-c", script).stdout == "plain\n"
+    refused = manage("check", LOG_FORMAT="xml")
+    assert refused.returncode != 0 and "LOG_FORMAT must be json or plain" in refused.stderr

@@ -1,0 +1,115 @@
+"""/metrics after real flows: what an operator's dashboards and alerts read."""
+
+import json
+
+import pytest
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
+from rest_framework.test import APIClient
+
+from webhooks.tests.events import event, payment_entity, sign
+
+pytestmark = pytest.mark.django_db
+
+
+def scrape(**headers) -> dict[tuple[str, frozenset], float]:
+    response = Client().get("/metrics", headers=headers)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def grew(before: dict, after: dict, name: str, **labels) -> float:
+    key = (name, frozenset(labels.items()))
+    return after.get(key, 0) - before.get(key, 0)
+
+
+def test_a_paid_payment_shows_in_requests_gateway_webhooks_and_statuses(initiate, razorpay):
+    before = scrape()
+    payment = initiate().json()
+    assert initiate().status_code == 201  # the same key and body: replayed
+    assert initiate(amount=2000).status_code == 422  # the same key, another body
+    handler = razorpay.pay(payment["razorpayOrderId"], outcome="authorized")
+    assert APIClient().post("/payments/confirm", handler, format="json").status_code == 200
+    body = json.dumps(
+        event(
+            "payment.captured",
+            payment_entity(
+                order_id=payment["razorpayOrderId"], payment_id=handler["razorpay_payment_id"]
+            ),
+        )
+    ).encode()
+    headers = {"X-Razorpay-Signature": sign(body), "X-Razorpay-Event-Id": "evt_Metrics01"}
+    for _ in range(2):
+        delivered = Client().post(
+            "/webhooks/razorpay", body, content_type="application/json", headers=headers
+        )
+        assert delivered.status_code == 200
+    forged = Client().post(
+        "/webhooks/razorpay",
+        body,
+        content_type="application/json",
+        headers={"X-Razorpay-Signature": "0" * 64},
+    )
+    assert forged.status_code == 400
+    after = scrape()
+
+    requests = "http_request_duration_seconds_count"
+    assert grew(before, after, requests, route="payments/initiate", method="POST", status="201")
+    assert grew(before, after, requests, route="payments/initiate", method="POST", status="422")
+    assert grew(before, after, requests, route="payments/confirm", method="POST", status="200")
+    assert grew(before, after, requests, route="webhooks/razorpay", method="POST", status="400")
+    assert not any(payment["id"] in str(labels) for _, labels in after)  # routes, not paths
+
+    gateway = "gateway_request_duration_seconds_count"
+    assert grew(before, after, gateway, operation="order.create", outcome="ok") == 1
+    assert grew(before, after, gateway, operation="payment.fetch", outcome="ok") == 1
+    assert grew(before, after, gateway, operation="payment.capture", outcome="ok") == 1
+    assert grew(before, after, "gateway_request_duration_seconds_bucket",
+                operation="order.create", outcome="ok", le="+Inf") == 1  # fmt: skip
+
+    webhooks = "webhook_events_total"
+    assert grew(before, after, webhooks, type="payment.captured", outcome="processed") == 1
+    assert grew(before, after, webhooks, type="payment.captured", outcome="duplicate") == 1
+    assert grew(before, after, webhooks, type="unverified", outcome="signature_invalid") == 1
+    assert grew(before, after, "webhook_lag_seconds_count", type="payment.captured") == 1
+
+    assert grew(before, after, "idempotent_replays_total", operation="payments.initiate") == 1
+    assert grew(before, after, "idempotency_conflicts_total",
+                operation="payments.initiate", code="idempotency_key_reused") == 1  # fmt: skip
+
+    assert after[("payments_by_status", frozenset({("status", "captured")}))] == 1
+    assert after[("payments_by_status", frozenset({("status", "created")}))] == 0
+
+
+def test_gateway_failures_are_counted_by_outcome(initiate, razorpay):
+    before = scrape()
+    razorpay.faults(error_rate=1.0, paths=["/v1/orders"])
+    assert initiate().status_code == 502
+    after = scrape()
+    outcome = {"operation": "order.create", "outcome": "gateway_unavailable"}
+    assert grew(before, after, "gateway_request_duration_seconds_count", **outcome) == 1
+
+
+def test_metrics_need_the_bearer_token_when_one_is_set(client, settings):
+    settings.METRICS_TOKEN = "scrape-token-0123456789"
+    for headers in ({}, {"Authorization": "Bearer wrong-token"}):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401
+        assert refused["Content-Type"] == "application/problem+json"
+        assert refused["WWW-Authenticate"].startswith("Bearer")
+        assert refused.json()["code"] == "authentication_failed"
+    scrape(Authorization="Bearer scrape-token-0123456789")
+
+
+def test_probes_and_metrics_answer_any_host_and_are_never_rate_limited(client, settings):
+    settings.RATE_LIMIT_CLIENT_APP = settings.RATE_LIMIT_CONFIRM_IP = "1/m"
+    pod_address = {"Host": "10.1.2.3:8000"}
+    for _ in range(3):
+        assert client.get("/metrics", headers=pod_address).status_code == 200
+        assert client.get("/healthz", headers=pod_address).status_code == 200
+    assert client.get("/payments", headers=pod_address).status_code == 400  # ALLOWED_HOSTS
