@@ -1,7 +1,6 @@
 """Payments in the back office: find, audit, act. Money is never edited by hand: every action
 goes through the same service functions as the API, and is logged with who and why."""
 
-import csv
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -9,7 +8,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -20,8 +18,10 @@ from payments.models import Payment, PaymentStatus, Source
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 from refunds import services as refund_services
+from refunds.models import Refund
 from webhooks.models import WebhookEvent
 
+from .csv_export import CsvExportMixin
 from .display import badge, mask_email, mask_phone, money, to_minor_units
 from .reconcile import reconcile
 
@@ -56,13 +56,8 @@ def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(CsvExportMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "external_ref",
@@ -113,7 +108,18 @@ class PaymentAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["sync_from_razorpay", "capture", "refund", "export_csv"]
-    change_list_template = "backoffice/payment_change_list.html"
+    csv_columns = [
+        ("id", "id"),
+        ("source_app", "client_app__name"),
+        ("external_ref", "external_ref"),
+        ("status", "status"),
+        ("amount", "amount"),
+        ("amount_refunded", "amount_refunded"),
+        ("currency", "currency"),
+        ("razorpay_order_id", "razorpay_order_id"),
+        ("razorpay_payment_id", "razorpay_payment_id"),
+        ("created_at", "created_at"),
+    ]
 
     # --- read-only money ----------------------------------------------------------------------
     def has_add_permission(self, request) -> bool:
@@ -217,7 +223,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
-        return _csv_response(queryset)
+        return self.csv_response(queryset)
 
     def _confirmed(self, request, queryset, action, title, form_class, perform):
         """Shows a confirmation page; on confirmation runs `perform` for each payment and
@@ -246,21 +252,13 @@ class PaymentAdmin(admin.ModelAdmin):
             self.message_user(request, f"{payment.id}: {title.lower()} → {_outcome(result)}")
         return None
 
-    # --- CSV export of the filtered list --------------------------------------------------
     def get_urls(self):
-        own = [
-            path(
-                "export.csv",
-                self.admin_site.admin_view(self.export_filtered_csv),
-                name="payments_payment_export",
-            ),
-            path(
-                "reconcile/",
-                self.admin_site.admin_view(self.reconciliation_view),
-                name="payments_payment_reconcile",
-            ),
-        ]
-        return [*own, *super().get_urls()]
+        reconciliation = path(
+            "reconcile/",
+            self.admin_site.admin_view(self.reconciliation_view),
+            name="payments_payment_reconcile",
+        )
+        return [reconciliation, *super().get_urls()]
 
     def reconciliation_view(self, request):
         """The reconcile command's report for a window, with its fix as a button."""
@@ -293,10 +291,6 @@ class PaymentAdmin(admin.ModelAdmin):
             ],
         }
         return TemplateResponse(request, "backoffice/reconciliation.html", context)
-
-    def export_filtered_csv(self, request):
-        changelist = self.get_changelist_instance(request)
-        return _csv_response(changelist.get_queryset(request))
 
 
 def _outcome(result) -> str:
@@ -331,30 +325,64 @@ def _timeline(payment: Payment):
         yield entry.action_time, "staff", entry.get_change_message(), entry.user.get_username()
 
 
-_CSV_COLUMNS = [
-    "id",
-    "client_app__name",
-    "external_ref",
-    "status",
-    "amount",
-    "amount_refunded",
-    "currency",
-    "razorpay_order_id",
-    "razorpay_payment_id",
-    "created_at",
-]
+@admin.register(Refund)
+class RefundAdmin(CsvExportMixin, admin.ModelAdmin):
+    """Read-only: refunds are made from a payment's page (or the API and commands)."""
 
+    list_display = [
+        "id",
+        "payment",
+        "status_badge",
+        "amount_shown",
+        "speed_requested",
+        "source",
+        "requested_by",
+        "created_at",
+    ]
+    list_filter = ["status", "speed_requested", "source", "currency", "created_at"]
+    search_fields = [
+        "=id",
+        "=razorpay_refund_id",
+        "=payment__id",
+        "=payment__razorpay_payment_id",
+        "=payment__external_ref",
+    ]
+    list_select_related = ["payment"]
+    date_hierarchy = "created_at"
+    actions = ["export_csv"]
+    csv_columns = [
+        ("id", "id"),
+        ("payment", "payment_id"),
+        ("source_app", "payment__client_app__name"),
+        ("status", "status"),
+        ("amount", "amount"),
+        ("currency", "currency"),
+        ("razorpay_refund_id", "razorpay_refund_id"),
+        ("speed_requested", "speed_requested"),
+        ("speed_processed", "speed_processed"),
+        ("reason", "reason"),
+        ("requested_by", "requested_by"),
+        ("created_at", "created_at"),
+        ("processed_at", "processed_at"),
+    ]
 
-def _csv_response(queryset) -> StreamingHttpResponse:
-    """Streams rows (amounts in minor units, PII left out) so a large export stays cheap."""
-    writer = csv.writer(_Echo())
-    rows = queryset.order_by("-created_at").values_list(*_CSV_COLUMNS).iterator()
-    lines = (writer.writerow(row) for row in rows)
-    header = writer.writerow(
-        [column.replace("client_app__name", "source_app") for column in _CSV_COLUMNS]
-    )
-    response = StreamingHttpResponse(
-        (line for part in ([header], lines) for line in part), content_type="text/csv"
-    )
-    response["Content-Disposition"] = 'attachment; filename="payments.csv"'
-    return response
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, refund: Refund):
+        return badge(refund.status)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_shown(self, refund: Refund) -> str:
+        return money(refund.amount, refund.currency)
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(self, request, queryset):
+        return self.csv_response(queryset)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 
 from .client_apps import api_key_issue, api_key_revoke_all, api_key_rotate
-from .models import ApiKey, ClientApp
+from .models import ApiKey, ClientApp, IdempotencyKey
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -34,12 +34,14 @@ class ClientAppAdmin(admin.ModelAdmin):
             key = api_key_issue(client_app=obj)
             self._show_key_once(request, obj, key)
 
-    @admin.action(description="Rotate API key (old keys work 24 more hours)")
+    @admin.action(
+        description="Rotate API key (old keys work 24 more hours)", permissions=["change"]
+    )
     def rotate_keys(self, request, queryset):
         for app in queryset:
             self._show_key_once(request, app, api_key_rotate(client_app=app, grace=timedelta(1)))
 
-    @admin.action(description="Revoke every API key now")
+    @admin.action(description="Revoke every API key now", permissions=["change"])
     def revoke_keys(self, request, queryset):
         revoked = sum(api_key_revoke_all(client_app=app) for app in queryset)
         self.message_user(request, f"Revoked {revoked} key(s).", messages.WARNING)
@@ -50,3 +52,23 @@ class ClientAppAdmin(admin.ModelAdmin):
             f"New API key for {app.name}: {key} — copy it now, it is not shown again.",
             messages.SUCCESS,
         )
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """Read-only: what each key answered, for support to explain a replay or a 409/422."""
+
+    list_display = ["key", "operation", "client_app", "status", "response_status", "created_at"]
+    list_filter = ["status", "operation", "client_app"]
+    search_fields = ["=key", "operation"]
+    date_hierarchy = "created_at"
+    list_select_related = ["client_app"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -37,11 +37,17 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "created_at",
         "received_at",
         "processed_at",
+        "signature",
         "headers",
         "payload",
     ]
     exclude = ["body"]
     actions = ["reprocess"]
+
+    @admin.display(description="signature")
+    def signature(self, event: WebhookEvent) -> str:
+        # Deliveries that fail verification are kept apart, as rejected deliveries.
+        return "valid (verified on receipt)"
 
     @admin.display(description="payload")
     def payload(self, event: WebhookEvent):
@@ -51,7 +57,10 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             pretty = event.body
         return format_html("<pre>{}</pre>", pretty)
 
-    @admin.action(description="Reprocess selected events")
+    def has_reprocess_permission(self, request) -> bool:
+        return request.user.has_perm("webhooks.reprocess_webhookevent")
+
+    @admin.action(description="Reprocess selected events", permissions=["reprocess"])
     def reprocess(self, request, queryset):
         for event in queryset:
             try:
