@@ -11,13 +11,18 @@ SIM_KEY_SECRET = "test_simulator_key_secret"
 SIM_WEBHOOK_SECRET = "test_simulator_webhook_secret"
 
 
-def needs(service: str, env_var: str):
-    """Skip (with the reason) where a real service is not configured; never in CI."""
-    if os.environ.get(env_var):
+def requires(available: bool, what: str):
+    """Skip, saying why, where a real dependency is missing; never in CI, which must have it."""
+    if available:
         return pytest.mark.skipif(False, reason="")
     if os.environ.get("CI") == "true":
-        raise RuntimeError(f"CI must run the {service} tests: set {env_var}")
-    return pytest.mark.skip(reason=f"needs {service}: set {env_var} (make test in CI does)")
+        raise RuntimeError(f"CI must run these tests, but {what} is missing")
+    return pytest.mark.skip(reason=f"needs {what} (.ci/run provides it)")
+
+
+def needs(service: str, env_var: str):
+    """`requires` for a service configured through an environment variable."""
+    return requires(bool(os.environ.get(env_var)), f"{service}: set {env_var}")
 
 
 class SimulatorControl:

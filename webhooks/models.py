@@ -58,6 +58,7 @@ class RejectedDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        verbose_name_plural = "rejected deliveries"
 
     def __str__(self) -> str:
         return f"{self.reason} {self.event_id or '-'}"
