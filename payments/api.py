@@ -1,6 +1,7 @@
 """Client-app endpoints for payments. Views validate, call one service, serialize."""
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
@@ -8,6 +9,7 @@ from rest_framework.views import APIView
 
 from payments_service.api import ClientAppApi, Pagination
 from payments_service.idempotency import idempotent
+from payments_service.openapi import problems
 from payments_service.ratelimit import ConfirmIpRateLimit
 
 from . import selectors, services
@@ -20,6 +22,19 @@ from .serializers import (
 
 
 class PaymentInitiateApi(ClientAppApi):
+    @extend_schema(
+        operation_id="payments_initiate",
+        summary="Initiate a payment",
+        description="Creates the payment and its Razorpay order; answers what Checkout needs.",
+        request=PaymentInitiateInput,
+        responses={
+            201: OpenApiResponse(PaymentOutput, description="Initiated (or replayed)."),
+            200: OpenApiResponse(
+                PaymentOutput, description="This externalRef's unpaid payment, initiated before."
+            ),
+            **problems(400, 409, 502, 504),
+        },
+    )
     @idempotent("payments.initiate")
     def post(self, request):
         data = PaymentInitiateInput(data=request.data, context={"client_app": request.user})
@@ -45,6 +60,14 @@ class PaymentConfirmApi(APIView):
     throttle_classes = [ConfirmIpRateLimit]
     parser_classes = [JSONParser, FormParser]
 
+    @extend_schema(
+        operation_id="payments_confirm",
+        summary="Confirm a payment after Checkout",
+        description="Checks the checkout signature, then fetches (and captures) the payment "
+        "at Razorpay. Repeating it is harmless.",
+        request=PaymentConfirmInput,
+        responses={200: PaymentOutput, **problems(400, 404, 502, 504)},
+    )
     def post(self, request):
         data = PaymentConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -57,16 +80,29 @@ class PaymentConfirmApi(APIView):
 
 
 class PaymentListApi(ClientAppApi):
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="payments_list",
+        summary="List the caller's payments",
+        parameters=[PaymentListFilters],
+        responses={200: PaymentOutput(many=True), **problems(400)},
+    )
     def get(self, request):
         filters = PaymentListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         payments = selectors.payment_list(client_app=request.user, **filters.validated_data)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(payments, request, view=self)
         return paginator.get_paginated_response(PaymentOutput(page, many=True).data)
 
 
 class PaymentDetailApi(ClientAppApi):
+    @extend_schema(
+        operation_id="payments_retrieve",
+        summary="Get one of the caller's payments",
+        responses={200: PaymentOutput, **problems(404)},
+    )
     def get(self, request, payment_id: str):
         payment = selectors.payment_get(client_app=request.user, payment_id=payment_id)
         if payment is None:

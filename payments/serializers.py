@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
@@ -57,11 +58,24 @@ class PaymentListFilters(serializers.Serializer):
     createdBefore = serializers.DateTimeField(required=False, source="created_before")
 
 
+class CheckoutPrefillOutput(serializers.Serializer):
+    email = serializers.CharField()
+    contact = serializers.CharField()
+
+
+class CheckoutOutput(serializers.Serializer):
+    keyId = serializers.CharField()
+    orderId = serializers.CharField()
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    prefill = CheckoutPrefillOutput()
+
+
 class PaymentOutput(serializers.ModelSerializer):
     externalRef = serializers.CharField(source="external_ref")
     sourceApp = serializers.CharField(source="client_app.name")
     amountRefunded = serializers.IntegerField(source="amount_refunded")
-    razorpayOrderId = serializers.CharField(source="razorpay_order_id")
+    razorpayOrderId = serializers.CharField(source="razorpay_order_id", allow_null=True)
     razorpayPaymentId = serializers.CharField(source="razorpay_payment_id")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
@@ -87,6 +101,7 @@ class PaymentOutput(serializers.ModelSerializer):
             "checkout",
         ]
 
+    @extend_schema_field(CheckoutOutput(allow_null=True))
     def get_checkout(self, payment: Payment) -> dict | None:
         """What Razorpay Checkout needs to take (or retake) the payment; null once paid."""
         if not payment.razorpay_order_id or RANK[payment.status] >= RANK["authorized"]:

@@ -21,3 +21,17 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "pageSize"
     max_page_size = 100
+
+    def get_paginated_response_schema(self, schema):
+        # OpenAPI 3.1 (SPECTACULAR_SETTINGS): null is a type; DRF's own schema says `nullable`.
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer"},
+                "next": link,
+                "previous": link,
+                "results": schema,
+            },
+        }

@@ -151,6 +151,7 @@ def idempotent(operation: str):
                 idempotency_release(claim=claimed)
             return response
 
+        wrapper.idempotency_operation = operation  # the OpenAPI schema documents the header
         return wrapper
 
     return decorate

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us: no CDN
     "payments_service",
     "payments",
     "refunds",
@@ -278,6 +280,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "payments_service.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "payments_service.openapi.ServiceAutoSchema",
+}
+
+# --- OpenAPI schema (/api/schema/) and its docs page (/api/docs/) -----------------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Payment service API",
+    "DESCRIPTION": "Client apps take payments through Razorpay: initiate, confirm, read, "
+    "refund. JSON bodies in camelCase, amounts in the currency's smallest unit, every error an "
+    "RFC 9457 problem (application/problem+json).",
+    "VERSION": "1.0.0",
+    # 3.1: a nullable object is `oneOf: [ref, null]`, which validators agree on (3.0 has none).
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Metrics ---------------------------------------------------------------------------------

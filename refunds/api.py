@@ -1,5 +1,6 @@
 """Client-app endpoints for refunds. Views validate, call one service, serialize."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -8,6 +9,7 @@ from payments.models import Source
 from payments.selectors import payment_get
 from payments_service.api import ClientAppApi, Pagination
 from payments_service.idempotency import idempotent
+from payments_service.openapi import problems
 
 from . import selectors, services
 from .errors import RefundNotFound
@@ -23,6 +25,16 @@ def _own_payment(request, payment_id: str):
 
 
 class PaymentRefundsApi(ClientAppApi):
+    pagination_class = Pagination
+
+    @extend_schema(
+        operation_id="refunds_create",
+        summary="Refund a payment, fully or in part",
+        description="Without `amount`, refunds all that is left. The refund is `pending` until "
+        "Razorpay settles it.",
+        request=RefundCreateInput,
+        responses={201: RefundOutput, **problems(400, 404, 409, 502, 504)},
+    )
     @idempotent("refunds.create:{payment_id}")
     def post(self, request, payment_id: str):
         payment = _own_payment(request, payment_id)
@@ -40,14 +52,24 @@ class PaymentRefundsApi(ClientAppApi):
         )
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="refunds_list",
+        summary="List a payment's refunds",
+        responses={200: RefundOutput(many=True), **problems(404)},
+    )
     def get(self, request, payment_id: str):
         refunds = selectors.refund_list(payment=_own_payment(request, payment_id))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(refunds, request, view=self)
         return paginator.get_paginated_response(RefundOutput(page, many=True).data)
 
 
 class RefundDetailApi(ClientAppApi):
+    @extend_schema(
+        operation_id="refunds_retrieve",
+        summary="Get one of the caller's refunds",
+        responses={200: RefundOutput, **problems(404)},
+    )
     def get(self, request, refund_id: str):
         refund = selectors.refund_get(client_app=request.user, refund_id=refund_id)
         if refund is None:

@@ -1,11 +1,14 @@
 """POST /webhooks/razorpay. Razorpay only: signed, never rate limited by the client-app limits,
 and outside any request-wide transaction so that failure records survive."""
 
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from payments_service.metrics import WEBHOOK_EVENTS
+from payments_service.openapi import problems
 from payments_service.problems import problem_from_exception
 
 from .errors import WebhookProcessingFailed
@@ -13,19 +16,59 @@ from .models import WebhookEvent
 from .services import webhook_process, webhook_receive
 
 
-@csrf_exempt
-@require_POST
-def razorpay_webhook(request):
-    event = webhook_receive(
-        body=request.body, headers=request.headers, remote_addr=request.META.get("REMOTE_ADDR", "")
+class _AlwaysJson(BaseContentNegotiation):
+    """Whatever Razorpay's Accept header says, a delivery is answered (406 would lose it)."""
+
+    def select_parser(self, request, parsers):
+        return None  # the raw body is read and verified, never parsed by DRF
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class WebhookAck(serializers.Serializer):
+    eventId = serializers.CharField()
+    status = serializers.ChoiceField(choices=WebhookEvent.Status.values)
+    duplicate = serializers.BooleanField(help_text="An earlier copy was already applied.")
+
+
+class RazorpayWebhookApi(APIView):
+    content_negotiation_class = _AlwaysJson
+
+    @extend_schema(
+        operation_id="webhooks_razorpay",
+        summary="Razorpay webhook deliveries",
+        description="For Razorpay only. Stored, verified and deduplicated on the event id, "
+        "then applied once; a permanent failure is kept as `failed`/`ignored` and answers 200.",
+        parameters=[
+            OpenApiParameter(
+                "X-Razorpay-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Hex HMAC-SHA256 of the raw body with the webhook secret.",
+            ),
+            OpenApiParameter("X-Razorpay-Event-Id", str, OpenApiParameter.HEADER),
+        ],
+        request={"application/json": {"type": "object", "description": "Razorpay's event."}},
+        responses={
+            200: OpenApiResponse(WebhookAck, description="Stored, and applied once."),
+            **problems(400, 500),
+        },
     )
-    duplicate = event.status in WebhookEvent.FINAL
-    try:
-        event = webhook_process(event_pk=event.pk)
-    except Exception:  # stored as failed; a 500 makes Razorpay deliver it again
-        WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
-        return problem_from_exception(
-            request, WebhookProcessingFailed(f"Event {event.event_id} will be retried.")
+    def post(self, request):
+        event = webhook_receive(
+            body=request.body,
+            headers=request.headers,
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
         )
-    WEBHOOK_EVENTS.labels(event.event_type, "duplicate" if duplicate else event.status).inc()
-    return JsonResponse({"eventId": event.event_id, "status": event.status, "duplicate": duplicate})
+        duplicate = event.status in WebhookEvent.FINAL
+        try:
+            event = webhook_process(event_pk=event.pk)
+        except Exception:  # stored as failed; a 500 makes Razorpay deliver it again
+            WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
+            return problem_from_exception(
+                request, WebhookProcessingFailed(f"Event {event.event_id} will be retried.")
+            )
+        WEBHOOK_EVENTS.labels(event.event_type, "duplicate" if duplicate else event.status).inc()
+        return Response({"eventId": event.event_id, "status": event.status, "duplicate": duplicate})

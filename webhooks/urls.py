@@ -2,4 +2,4 @@ from django.urls import path
 
 from . import api
 
-urlpatterns = [path("webhooks/razorpay", api.razorpay_webhook, name="razorpay-webhook")]
+urlpatterns = [path("webhooks/razorpay", api.RazorpayWebhookApi.as_view(), name="razorpay-webhook")]

@@ -1,0 +1,148 @@
+"""The OpenAPI schema's shared parts (drf-spectacular): the API-key security scheme, the
+problem-details error body, and the headers and errors every client endpoint has in common.
+
+Views declare only what is theirs (bodies, their own errors); `ServiceAutoSchema` adds what
+follows from the view's class: 401 for an API key, 429 for a rate limit, 413/415 for a JSON
+body, the Idempotency-Key header with 409/422 for an idempotent method, 503 everywhere.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import MAX_KEY_LENGTH
+from .problems import PROBLEM_CONTENT_TYPE
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details; some problems add members (e.g. `paymentId`)."""
+
+    type = serializers.CharField(help_text="`urn:problem:<code>`.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable and machine-readable.")
+    requestId = serializers.CharField(help_text="The request's X-Request-ID.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='Validation errors: field (dotted path, or "nonField") to messages.',
+    )
+
+
+_WHY = {
+    400: "Invalid input.",
+    401: "Missing or invalid API key.",
+    404: "Not found, or not the caller's.",
+    409: "Conflicts with the resource's state, or the same Idempotency-Key is still running.",
+    413: "Body larger than MAX_REQUEST_BODY_BYTES.",
+    415: "Body is not JSON.",
+    422: "Idempotency-Key reused with a different body.",
+    429: "Rate limited; retry after Retry-After seconds.",
+    500: "Not applied because of a transient error; Razorpay delivers it again.",
+    502: "Razorpay unavailable; retry after Retry-After seconds.",
+    503: "Database unavailable; retry after Retry-After seconds.",
+    504: "Razorpay timed out; the outcome is unknown until it is retried or synced.",
+}
+
+
+def problems(*statuses: int) -> dict:
+    """`extend_schema(responses=...)` entries: a problem body for each status."""
+    return {
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_WHY[status])
+        for status in statuses
+    }
+
+
+_REQUEST_ID = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    OpenApiParameter.HEADER,
+    description="Your id for this request (1-128 of `A-Za-z0-9._:-`); one is made if absent.",
+)
+_REQUEST_ID_ECHO = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="The request's id, also in problem bodies and the service's logs.",
+)
+_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[409, 429, 502, 503, 504],
+    description="Seconds to wait before retrying.",
+)
+_IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Unique per operation; a retry with the same key and body replays the answer.",
+)
+_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    {"type": "string", "enum": ["true"]},
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="Present when this is the stored answer to an earlier request with the key.",
+)
+
+
+class ServiceAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = [*super().get_override_parameters(), _REQUEST_ID, _REQUEST_ID_ECHO]
+        parameters.append(_RETRY_AFTER)  # only on the statuses it lists that the operation has
+        if self._idempotent():
+            parameters += [_IDEMPOTENCY_KEY, _REPLAYED]
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status in self._implied_problems():
+            if str(status) not in responses:
+                [((code, media_type), response)] = problems(status).items()
+                responses[str(code)] = self._get_response_for_code(
+                    response, str(code), [media_type], direction
+                )
+        return responses
+
+    def _is_list_view(self, serializer=None):
+        # Decides pagination parameters; the success body says, not the first problem listed.
+        responses = self.get_response_serializers() if serializer is None else serializer
+        if isinstance(responses, dict):
+            success = [body for code, body in responses.items() if str(code).startswith("2")]
+            responses = success[0] if success else responses
+        return super()._is_list_view(responses)
+
+    def _implied_problems(self) -> list[int]:
+        statuses = [503]
+        if self.view.get_authenticators():
+            statuses.append(401)
+        if self.view.get_throttles():
+            statuses.append(429)
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses += [413, 415]
+        if self._idempotent():
+            statuses += [400, 409, 422]
+        return statuses
+
+    def _idempotent(self) -> bool:
+        method = getattr(self.view, self.method.lower(), None)
+        return hasattr(method, "idempotency_operation")
+
+
+class ClientAppKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "payments_service.client_apps.ClientAppAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "API key (psk_...)",
+            "description": "A client app's API key: `Authorization: Bearer <key>`.",
+        }

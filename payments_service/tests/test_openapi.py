@@ -1,0 +1,138 @@
+"""The OpenAPI schema: valid, complete, served with its docs page, and true to real responses."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from openapi_core import Config, OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+from rest_framework.test import APIClient
+
+from webhooks.tests.events import event, payment_entity, sign
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+CLIENT_ENDPOINTS = {
+    ("/payments/initiate", "post"),
+    ("/payments/confirm", "post"),
+    ("/payments", "get"),
+    ("/payments/{payment_id}", "get"),
+    ("/payments/{payment_id}/refunds", "post"),
+    ("/payments/{payment_id}/refunds", "get"),
+    ("/refunds/{refund_id}", "get"),
+}
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_schema_generation_validates_with_no_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+
+
+def test_docs_page_serves_swagger_ui_from_this_service(client):
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert client.get("/api/schema/")["Content-Type"].startswith("application/vnd.oai.openapi")
+
+
+def test_every_client_endpoint_is_documented_with_its_auth_headers_and_problems(schema):
+    operations = {
+        (path, method): operation
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert CLIENT_ENDPOINTS | {("/webhooks/razorpay", "post")} == set(operations)
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "API key (psk_...)",
+        "description": "A client app's API key: `Authorization: Bearer <key>`.",
+    }
+    for key in CLIENT_ENDPOINTS - {("/payments/confirm", "post")}:
+        assert operations[key]["security"] == [{"apiKey": []}], key
+        assert {"401", "429", "503"} <= set(operations[key]["responses"]), key
+    for key, operation in operations.items():
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (key, status)
+            if status >= "400":
+                assert list(response["content"]) == ["application/problem+json"], (key, status)
+    for key in (("/payments/initiate", "post"), ("/payments/{payment_id}/refunds", "post")):
+        headers = {p["name"]: p for p in operations[key]["parameters"] if p["in"] == "header"}
+        assert headers["Idempotency-Key"]["required"] is True
+        assert "Idempotent-Replayed" in operations[key]["responses"]["201"]["headers"]
+        assert {"409", "413", "415", "422"} <= set(operations[key]["responses"])
+        assert "Retry-After" in operations[key]["responses"]["409"]["headers"]
+    problem = schema["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "code", "requestId"}
+    assert "errors" in problem["properties"]
+
+
+def test_real_responses_conform_to_the_schema(schema, api, initiate, razorpay, settings):
+    problem_json = {"application/problem+json": json.loads}
+    openapi = OpenAPI.from_dict(schema, config=Config(extra_media_type_deserializers=problem_json))
+
+    def conforms(response, status: int):
+        assert response.status_code == status, response.content
+        request = response.wsgi_request
+        openapi.validate_response(
+            MockRequest("http://testserver", request.method, request.path),
+            MockResponse(
+                response.content,
+                response.status_code,
+                headers=dict(response.headers),
+                content_type=response["Content-Type"],
+            ),
+        )
+        return response.json()
+
+    payment = conforms(initiate(), 201)
+    conforms(initiate(), 201)  # replayed
+    conforms(initiate(amount=5000), 422)
+    conforms(api.post("/payments/initiate", {}, format="json"), 400)
+    conforms(initiate(key="key-2", externalRef="other", amount="1000"), 400)
+    conforms(APIClient().get("/payments"), 401)
+
+    handler = razorpay.pay(payment["razorpayOrderId"], outcome="captured")
+    confirm = APIClient().post
+    conforms(confirm("/payments/confirm", {**handler, "razorpay_signature": "0" * 64}, "json"), 400)
+    confirmed = conforms(confirm("/payments/confirm", handler, "json"), 200)
+    assert confirmed["checkout"] is None
+
+    conforms(api.get(f"/payments/{payment['id']}"), 200)
+    conforms(api.get("/payments/pmt_unknown"), 404)
+    listed = conforms(api.get("/payments", {"status": "captured", "pageSize": 1}), 200)
+    assert listed["count"] == 1
+    conforms(api.get("/payments", {"createdAfter": "yesterday"}), 400)
+
+    body = json.dumps(
+        event(
+            "payment.captured",
+            payment_entity(
+                order_id=payment["razorpayOrderId"], payment_id=handler["razorpay_payment_id"]
+            ),
+        )
+    ).encode()
+    webhook = APIClient().post
+    headers = {"X-Razorpay-Signature": sign(body), "X-Razorpay-Event-Id": "evt_Schema01"}
+    conforms(webhook("/webhooks/razorpay", body, content_type=JSON, headers=headers), 200)
+    headers["X-Razorpay-Signature"] = "0" * 64
+    conforms(webhook("/webhooks/razorpay", body, content_type=JSON, headers=headers), 400)
+
+    settings.MAX_REQUEST_BODY_BYTES = 10
+    conforms(initiate(key="key-3"), 413)
+    settings.RATE_LIMIT_CLIENT_APP = "1/m"
+    conforms(api.get(f"/payments/{payment['id']}"), 200)
+    limited = api.get(f"/payments/{payment['id']}")
+    conforms(limited, 429)
+    assert int(limited["Retry-After"]) >= 1
