@@ -21,7 +21,7 @@ COPY --chown=app:app . .
 RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build \
     REDIS_URL=redis://build RAZORPAY_LIVE_KEY_ID=build RAZORPAY_LIVE_SECRET_KEY=build \
     RAZORPAY_WEBHOOK_SECRET=build python manage.py collectstatic --noinput
-USER app
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]

@@ -1,19 +1,61 @@
 """gunicorn settings (read from the project root by default; command-line flags override).
 
-Requests wait on Razorpay, so workers are threaded: throughput is threads / gateway latency.
-Every thread holds one database connection: workers x threads must fit max_connections.
+Requests wait on Razorpay, so workers are threaded: throughput is worker threads / gateway
+latency, and Python's CPU use (one GIL per worker) sets the worker count, about one per core.
+Every thread keeps one database connection open (settings: CONN_MAX_AGE), so an instance
+uses up to WEB_CONCURRENCY x GUNICORN_THREADS connections: the defaults, 3 x 16 = 48, let two
+instances and the periodic commands fit PostgreSQL's default max_connections of 100.
 """
 
+import glob
 import os
+import shutil
+import tempfile
+
+from payments_service.logs import gunicorn_logging_config
+from payments_service.settings import LOG_FORMAT, LOG_LEVEL
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-# Longer than the gateway's connect + read timeouts, so a slow gateway answers 504, not a kill.
+# A gthread worker that stops answering the master's heartbeat for this long is restarted
+# (a slow request alone does not trip it); the gateway's own timeouts end slow calls first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM, requests in flight get this long to finish before their worker is killed.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-errorlog = "-"
+# The heartbeat file in memory: a container's disk-backed /tmp can stall it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - gunicorn's advice
 wsgi_app = "payments_service.wsgi:application"
+
+# Logs in the service's format (JSON in production); the access log's fields come from these.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+logconfig_dict = gunicorn_logging_config(LOG_FORMAT, LOG_LEVEL, access_log=bool(accesslog))
+
+# Prometheus: each worker writes its samples to files in this folder and a scrape adds them
+# up, whichever worker answers it. Without one given, this gunicorn makes its own.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="payments-metrics-")
+
+
+def on_starting(server):
+    """Samples of an earlier run would be added to this one's: start from an empty folder."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -127,3 +127,43 @@ def logging_config(log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["stderr"], "level": level},
     }
+
+
+class GunicornAccessFields(logging.Filter):
+    """gunicorn hands its access-log atoms to the record as `args`; they become fields."""
+
+    ATOMS = {
+        "remote_addr": "h",
+        "http_method": "m",
+        "path": "U",
+        "status": "s",
+        "bytes": "B",
+        "duration_ms": "M",
+        "user_agent": "a",
+        "request_id": "{x-request-id}o",
+    }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            for field, atom in self.ATOMS.items():
+                setattr(record, field, record.args[atom])  # gunicorn's atoms answer "-" if unknown
+            record.status = int(record.status)
+        return True
+
+
+def gunicorn_logging_config(log_format: str, level: str, *, access_log: bool) -> dict:
+    """gunicorn's `logconfig_dict`: its error and access logs in the service's format."""
+    config = logging_config(log_format, level)
+    config["filters"]["access"] = {"()": GunicornAccessFields}
+    access_handler = {**config["handlers"]["stderr"], "filters": ["access", "context"]}
+    config["handlers"]["access"] = access_handler
+    config["loggers"] = {
+        "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
+        # With a logging config, gunicorn always writes the access log; the level turns it off.
+        "gunicorn.access": {
+            "level": "INFO" if access_log else "WARNING",
+            "handlers": ["access"],
+            "propagate": False,
+        },
+    }
+    return config

@@ -158,6 +158,10 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
+    # Persistent connections (checked before reuse), not psycopg's pool: a request keeps its
+    # connection from its first query to its end, across the gateway call, so a pool would
+    # need a connection per thread all the same, and adds a wait when it runs short. Each
+    # gunicorn thread holds at most one: see gunicorn.conf.py for sizing to max_connections.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
