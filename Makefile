@@ -37,3 +37,10 @@ fmt: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# The benchmark (never part of `make test`): production settings, PostgreSQL, Redis and the
+# simulator on this machine; writes bench/RESULTS.md. Options: BENCH_ARGS="--duration 5 ...".
+.PHONY: bench
+bench: install
+	./bench/setup.sh
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
