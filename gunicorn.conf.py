@@ -37,7 +37,7 @@ logconfig_dict = gunicorn_logging_config(LOG_FORMAT, LOG_LEVEL, access_log=bool(
 
 # Prometheus: each worker writes its samples to files in this folder and a scrape adds them
 # up, whichever worker answers it. Without one given, this gunicorn makes its own.
-_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="payments-metrics-")
 

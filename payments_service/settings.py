@@ -308,7 +308,7 @@ METRICS_TOKEN = env("METRICS_TOKEN")
 
 # --- Logging ---------------------------------------------------------------------------------
 # json: one JSON object per line, for a log pipeline; plain: for people reading a terminal.
-LOG_FORMAT = env("LOG_FORMAT", "json" if IS_PRODUCTION else "plain").lower()
+LOG_FORMAT = (env("LOG_FORMAT") or ("json" if IS_PRODUCTION else "plain")).lower()
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOG_LEVEL = env("LOG_LEVEL", "INFO")

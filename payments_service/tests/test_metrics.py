@@ -84,6 +84,7 @@ def test_a_paid_payment_shows_in_requests_gateway_webhooks_and_statuses(initiate
 
     assert after[("payments_by_status", frozenset({("status", "captured")}))] == 1
     assert after[("payments_by_status", frozenset({("status", "created")}))] == 0
+    assert after[("refunds_by_status", frozenset({("status", "pending")}))] == 0
 
 
 def test_gateway_failures_are_counted_by_outcome(initiate, razorpay):
