@@ -1,0 +1,99 @@
+"""The service as a real process (gunicorn, as deployed) on the test database, to kill it.
+
+Each process runs in a session (process group) of its own, so `kill()` takes the master and
+its worker down together with SIGKILL, as an OOM kill or a lost machine would: nothing gets to
+clean up. Only the process this object started is ever signalled, by its group id.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from django.db import connection
+
+from .waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def current_database_url() -> str:
+    """The DATABASE_URL of the database the running test uses (it must commit: transaction=True)."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class ServiceProcess:
+    """gunicorn with the project's gunicorn.conf.py: one worker, a few threads, a free port."""
+
+    def __init__(self, workdir: Path, name: str, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / f"{name}.log"
+        metrics = workdir / f"{name}-metrics"
+        metrics.mkdir()
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "payments_service.settings",
+            "DATABASE_URL": current_database_url(),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "4",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, timeout: float = 60) -> "ServiceProcess":
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+                [GUNICORN],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(self._healthy, timeout=timeout, what=f"gunicorn on {self.url} ({self.log})")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{self.output()}")
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: no request finishes, no handler runs."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM (graceful), then SIGKILL if it has not gone after a while."""
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""

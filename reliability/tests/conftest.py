@@ -1,0 +1,45 @@
+import pytest
+from django.conf import settings as django_settings
+
+from conftest import SIM_WEBHOOK_SECRET, requires
+from reliability.clients import ShopClient
+
+IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+postgres_only = requires(IS_POSTGRES, "PostgreSQL (set DATABASE_URL=postgresql://...)")
+
+
+@pytest.fixture
+def sim(razorpay):
+    """The simulator with no faults and no webhook URL (an earlier module may have set one):
+    a test that wants webhooks asks for `webhooks_to_live_server`."""
+    razorpay.configure(webhook_url=None)
+    yield razorpay
+    razorpay.faults()
+    razorpay.configure(webhook_url=None)
+
+
+@pytest.fixture
+def quick_timeouts(sim, settings):
+    """Gateway calls give up after half a second, so timeout scenarios stay short."""
+    settings.RAZORPAY_READ_TIMEOUT = 0.5
+    return sim
+
+
+@pytest.fixture
+def webhooks_to_live_server(sim, live_server):
+    """The simulator delivers its signed webhooks to the live server, quickly retried."""
+    sim.configure(
+        webhook_url=f"{live_server.url}/webhooks/razorpay",
+        webhook_secret=SIM_WEBHOOK_SECRET,
+        webhook_backoff=0.1,
+        webhook_max_attempts=8,
+    )
+    return sim
+
+
+@pytest.fixture
+def shop(live_server, client_app) -> ShopClient:
+    """The `shop` client app over real HTTP to the live server."""
+    client = ShopClient(live_server.url, client_app.api_key)
+    yield client
+    client.close()
