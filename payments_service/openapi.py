@@ -2,8 +2,8 @@
 problem-details error body, and the headers and errors every client endpoint has in common.
 
 Views declare only what is theirs (bodies, their own errors); `ServiceAutoSchema` adds what
-follows from the view's class: 401 for an API key, 429 for a rate limit, 413/415 for a JSON
-body, the Idempotency-Key header with 409/422 for an idempotent method, 503 everywhere.
+follows from the view's class: 401 for an API key, 429 for a rate limit, 413 for a body (415
+if it is parsed), the Idempotency-Key header with 409/422 for an idempotent method, and 503.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -125,7 +125,9 @@ class ServiceAutoSchema(AutoSchema):
         if self.view.get_throttles():
             statuses.append(429)
         if self.method in ("POST", "PUT", "PATCH"):
-            statuses += [413, 415]
+            statuses.append(413)
+            if self.view.get_parsers():
+                statuses.append(415)
         if self._idempotent():
             statuses += [400, 409, 422]
         return statuses

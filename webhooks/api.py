@@ -20,7 +20,7 @@ class _AlwaysJson(BaseContentNegotiation):
     """Whatever Razorpay's Accept header says, a delivery is answered (406 would lose it)."""
 
     def select_parser(self, request, parsers):
-        return None  # the raw body is read and verified, never parsed by DRF
+        return None
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
@@ -34,6 +34,7 @@ class WebhookAck(serializers.Serializer):
 
 class RazorpayWebhookApi(APIView):
     content_negotiation_class = _AlwaysJson
+    parser_classes = []  # the raw body is verified, never parsed by DRF
 
     @extend_schema(
         operation_id="webhooks_razorpay",
