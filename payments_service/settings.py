@@ -271,8 +271,9 @@ RECONCILE_STUCK_AFTER_SECONDS = env_duration("RECONCILE_STUCK_AFTER", "24h")
 
 # --- Idempotency -----------------------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
-# How long a running request holds its key; longer than any request can take (gunicorn kills
-# a request at GUNICORN_TIMEOUT), so a crashed one's key is free again after it.
+# How long a running request holds its key; longer than any request can take (the gateway
+# timeouts and one retry bound it: about 40 s at most with the defaults; gunicorn's gthread
+# workers do not cut a slow request short), so a crashed one's key is free again after it.
 IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
 
 # --- REST framework --------------------------------------------------------------------------
