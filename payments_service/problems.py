@@ -126,7 +126,7 @@ def problem_from_exception(request, exc: Exception) -> JsonResponse | None:
     if isinstance(exc, RequestDataTooBig):
         return problem_response(request, 413, detail="The request body is too large.")
     if isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError:
-        logger.error("database unavailable: %s", exc.__class__.__name__)
+        logger.error("database unavailable: %s: %s", exc.__class__.__name__, exc)
         return problem_response(
             request,
             503,
