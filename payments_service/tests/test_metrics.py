@@ -114,3 +114,9 @@ def test_probes_and_metrics_answer_any_host_and_are_never_rate_limited(client, s
         assert client.get("/metrics", headers=pod_address).status_code == 200
         assert client.get("/healthz", headers=pod_address).status_code == 200
     assert client.get("/payments", headers=pod_address).status_code == 400  # ALLOWED_HOSTS
+
+
+def test_status_gauges_cost_one_group_by_query_per_model(client, django_assert_num_queries):
+    with django_assert_num_queries(2) as queries:  # payments, refunds
+        assert client.get("/metrics").status_code == 200
+    assert all("GROUP BY" in query["sql"] for query in queries.captured_queries)
