@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: the Razorpay simulator, client apps, API clients."""
 
 import os
+import uuid
 
 import pytest
 import requests
@@ -124,8 +125,7 @@ def initiate(api):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters (keyed by app id or IP) must not leak from one test to the next."""
-    from django.core.cache import cache
-
-    cache.clear()
+def _fresh_rate_limits(settings):
+    """Rate-limit counters (keyed by app id or IP) must not leak from one test to the next;
+    a prefix of its own per test, rather than flushing a cache other runs may share."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"

@@ -264,6 +264,8 @@ RATE_LIMIT_CLIENT_APP = env("RATE_LIMIT_CLIENT_APP", "600/m")
 RATE_LIMIT_CONFIRM_IP = env("RATE_LIMIT_CONFIRM_IP", "120/m")
 # Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# A cache that does not answer must not turn every request into a 429.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Reconciliation --------------------------------------------------------------------------
 # A payment still `created`, or a refund still `pending`, this long after creation is "stuck".
