@@ -49,15 +49,17 @@ class ShopClient:
         self.http.close()
 
 
+IN_FLIGHT = {"idempotency_key_in_use", "payment_in_progress"}
+
+
 def retry_while_in_flight(send, *, timeout: float = 20) -> requests.Response:
-    """Sends until the answer is not 409 `idempotency_key_in_use`, honouring Retry-After (capped
-    at 1 s so the poll stays quick), for at most `timeout` seconds."""
+    """Sends until the answer is not a 409 saying an earlier request still runs (its key or
+    its payment's order claim is leased), honouring Retry-After (capped at 1 s so the poll
+    stays quick), for at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         response = send()
-        busy = response.status_code == 409 and response.json().get("code") == (
-            "idempotency_key_in_use"
-        )
+        busy = response.status_code == 409 and response.json().get("code") in IN_FLIGHT
         if not busy:
             return response
         if time.monotonic() >= deadline:

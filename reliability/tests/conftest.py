@@ -18,11 +18,26 @@ def sim(razorpay):
     razorpay.configure(webhook_url=None)
 
 
+class FaultWindow:
+    """Simulator faults with a short gateway read timeout while they last, so timeout scenarios
+    stay short; after `end()`, no faults and a generous timeout, so that a slow answer on a
+    loaded machine is never mistaken for the fault."""
+
+    def __init__(self, sim, settings):
+        self.sim, self.settings = sim, settings
+
+    def __call__(self, **faults) -> None:
+        self.settings.RAZORPAY_READ_TIMEOUT = 0.5
+        self.sim.faults(**faults)
+
+    def end(self) -> None:
+        self.sim.faults()
+        self.settings.RAZORPAY_READ_TIMEOUT = 5.0
+
+
 @pytest.fixture
-def quick_timeouts(sim, settings):
-    """Gateway calls give up after half a second, so timeout scenarios stay short."""
-    settings.RAZORPAY_READ_TIMEOUT = 0.5
-    return sim
+def faults(sim, settings) -> FaultWindow:
+    return FaultWindow(sim, settings)
 
 
 @pytest.fixture

@@ -49,9 +49,9 @@ def captured(initiate, sim) -> Payment:
 
 # --- initiate --------------------------------------------------------------------------------
 def test_initiate_whose_order_is_made_too_late_answers_504_and_the_retry_links_that_order(
-    initiate, quick_timeouts
+    initiate, faults
 ):
-    quick_timeouts.faults(latency_ms=1500, **ORDERS)  # Razorpay makes the order after 1.5 s
+    faults(latency_ms=1500, **ORDERS)  # Razorpay makes the order after 1.5 s
 
     body = assert_problem(initiate(key="k"), 504, "gateway_timeout")
     assert body["detail"]
@@ -62,7 +62,7 @@ def test_initiate_whose_order_is_made_too_late_answers_504_and_the_retry_links_t
         timeout=10,
         what="the order whose answer was lost to appear at Razorpay",
     )
-    quick_timeouts.faults()
+    faults.end()
 
     retry = initiate(key="k")
     assert retry.status_code == 201, retry.json()
@@ -73,16 +73,16 @@ def test_initiate_whose_order_is_made_too_late_answers_504_and_the_retry_links_t
 
 
 def test_initiate_whose_request_razorpay_never_answers_gets_504_and_the_retry_makes_one_order(
-    initiate, quick_timeouts
+    initiate, faults
 ):
-    quick_timeouts.faults(timeout_rate=1, hang_seconds=1.5, **ORDERS)  # swallowed: no order
+    faults(timeout_rate=1, hang_seconds=1.5, **ORDERS)  # swallowed: no order
 
     response = initiate(key="k")
     assert_problem(response, 504, "gateway_timeout")
     assert response.headers["Retry-After"].isdigit()
     payment = only_payment()
     assert_nothing_half_done(payment)
-    quick_timeouts.faults()
+    faults.end()
 
     retry = initiate(key="k")
     assert retry.status_code == 201, retry.json()
@@ -157,11 +157,11 @@ def test_confirm_during_a_capture_outage_answers_502_changes_nothing_and_the_ret
 
 
 def test_confirm_whose_capture_answer_is_lost_answers_504_and_the_retry_sees_it_captured(
-    initiate, quick_timeouts
+    initiate, sim, faults
 ):
     order_id = initiate(key="k").json()["razorpayOrderId"]
-    handler = quick_timeouts.pay(order_id, outcome="authorized")
-    quick_timeouts.faults(latency_ms=1000, **PAYMENT_WRITES)  # captured after the timeout
+    handler = sim.pay(order_id, outcome="authorized")
+    faults(latency_ms=1000, **PAYMENT_WRITES)  # captured after the timeout
 
     assert_problem(confirm(handler), 504, "gateway_timeout")
     assert only_payment().status == "created"
@@ -170,7 +170,7 @@ def test_confirm_whose_capture_answer_is_lost_answers_504_and_the_retry_sees_it_
         timeout=10,
         what="the capture whose answer was lost to happen at Razorpay",
     )
-    quick_timeouts.faults()
+    faults.end()
 
     assert confirm(handler).json()["status"] == "captured"
     assert PaymentStatusChange.objects.filter(to_status="captured").count() == 1
@@ -187,9 +187,9 @@ def test_confirm_whose_capture_answer_is_lost_answers_504_and_the_retry_sees_it_
     ids=["outage", "lost-answer"],
 )
 def test_refund_the_gateway_fails_stays_pending_and_sync_refunds_settles_it_once(
-    api, captured, quick_timeouts, fault
+    api, captured, faults, fault
 ):
-    quick_timeouts.faults(**fault, **PAYMENT_WRITES)
+    faults(**fault, **PAYMENT_WRITES)
     response = api.post(
         f"/payments/{captured.id}/refunds",
         {"amount": 400},
@@ -207,7 +207,7 @@ def test_refund_the_gateway_fails_stays_pending_and_sync_refunds_settles_it_once
         headers={"Idempotency-Key": "r2"},
     )
     assert_problem(more, 409, "refund_exceeds_refundable")  # the pending 400 still counts
-    quick_timeouts.faults()
+    faults.end()
 
     def settled() -> bool:
         call_command("sync_refunds", stdout=StringIO(), stderr=StringIO())
