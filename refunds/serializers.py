@@ -23,12 +23,12 @@ class _BlankAsNull(serializers.CharField):
 class RefundOutput(serializers.ModelSerializer):
     paymentId = serializers.CharField(source="payment_id")
     speedRequested = serializers.CharField(source="speed_requested")
-    speedProcessed = _BlankAsNull(source="speed_processed")
-    razorpayRefundId = _BlankAsNull(source="razorpay_refund_id")
-    failureReason = _BlankAsNull(source="failure_reason")
+    speedProcessed = _BlankAsNull(source="speed_processed", allow_null=True)
+    razorpayRefundId = _BlankAsNull(source="razorpay_refund_id", allow_null=True)
+    failureReason = _BlankAsNull(source="failure_reason", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
-    processedAt = serializers.DateTimeField(source="processed_at")
+    processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
 
     class Meta:
         model = Refund

@@ -115,6 +115,18 @@ def test_real_responses_conform_to_the_schema(schema, api, initiate, razorpay, s
     assert listed["count"] == 1
     conforms(api.get("/payments", {"createdAfter": "yesterday"}), 400)
 
+    refunds = f"/payments/{payment['id']}/refunds"
+    refund = conforms(
+        api.post(refunds, {"amount": 400}, format="json", headers={"Idempotency-Key": "r1"}), 201
+    )
+    assert refund["razorpayRefundId"] and refund["processedAt"] is None
+    conforms(
+        api.post(refunds, {"amount": 999}, format="json", headers={"Idempotency-Key": "r2"}), 409
+    )
+    conforms(api.get(refunds), 200)
+    conforms(api.get(f"/refunds/{refund['id']}"), 200)
+    conforms(api.get("/refunds/rfd_unknown"), 404)
+
     body = json.dumps(
         event(
             "payment.captured",
