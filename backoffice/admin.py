@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from payments import services as payment_services
 from payments.models import Payment, PaymentStatus, Source
+from payments_service.admin import ReadOnlyAdmin
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 from refunds import services as refund_services
@@ -57,7 +58,7 @@ def _start_of(day):
 
 
 @admin.register(Payment)
-class PaymentAdmin(CsvExportMixin, admin.ModelAdmin):
+class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "external_ref",
@@ -121,16 +122,7 @@ class PaymentAdmin(CsvExportMixin, admin.ModelAdmin):
         ("created_at", "created_at"),
     ]
 
-    # --- read-only money ----------------------------------------------------------------------
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
+    # --- permissions for the actions --------------------------------------------------------
     def has_sync_permission(self, request) -> bool:
         return request.user.has_perm("payments.sync_payment")
 
@@ -326,7 +318,7 @@ def _timeline(payment: Payment):
 
 
 @admin.register(Refund)
-class RefundAdmin(CsvExportMixin, admin.ModelAdmin):
+class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
     """Read-only: refunds are made from a payment's page (or the API and commands)."""
 
     list_display = [
@@ -365,15 +357,6 @@ class RefundAdmin(CsvExportMixin, admin.ModelAdmin):
         ("created_at", "created_at"),
         ("processed_at", "processed_at"),
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, refund: Refund):

@@ -92,9 +92,7 @@ class PaymentListApi(ClientAppApi):
         filters = PaymentListFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         payments = selectors.payment_list(client_app=request.user, **filters.validated_data)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(payments, request, view=self)
-        return paginator.get_paginated_response(PaymentOutput(page, many=True).data)
+        return self.paginated(payments, PaymentOutput)
 
 
 class PaymentDetailApi(ClientAppApi):

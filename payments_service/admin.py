@@ -8,6 +8,20 @@ from .client_apps import api_key_issue, api_key_revoke_all, api_key_rotate
 from .models import ApiKey, ClientApp, IdempotencyKey
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records staff may look at but never add, edit or delete by hand: money and audit
+    trails change only through the service functions (the admins' actions call them)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     fields = ["prefix", "created_at", "expires_at", "revoked_at"]
@@ -55,7 +69,7 @@ class ClientAppAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
     """Read-only: what each key answered, for support to explain a replay or a 409/422."""
 
     list_display = ["key", "operation", "client_app", "status", "response_status", "created_at"]
@@ -63,12 +77,3 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     search_fields = ["=key", "operation"]
     date_hierarchy = "created_at"
     list_select_related = ["client_app"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

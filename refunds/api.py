@@ -59,9 +59,7 @@ class PaymentRefundsApi(ClientAppApi):
     )
     def get(self, request, payment_id: str):
         refunds = selectors.refund_list(payment=_own_payment(request, payment_id))
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(refunds, request, view=self)
-        return paginator.get_paginated_response(RefundOutput(page, many=True).data)
+        return self.paginated(refunds, RefundOutput)
 
 
 class RefundDetailApi(ClientAppApi):

@@ -5,19 +5,10 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from payments_service.admin import ReadOnlyAdmin
+
 from .models import RejectedDelivery, WebhookEvent
 from .services import webhook_process
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(WebhookEvent)
