@@ -50,6 +50,18 @@ def _ms(row, key) -> str:
     return "n/a" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
+NPROC = [2]
+
+
+def _svc_ms(row) -> str:
+    """The service's CPU time per request (all workers), less sensitive to neighbours' load
+    than requests/s."""
+    share = (row.get("cpu") or {}).get("service (gunicorn)")
+    if not share or not row.get("rps"):
+        return "n/a"
+    return f"{share * NPROC[0] * 1000 / row['rps']:.1f}"
+
+
 def _cpu(row) -> str:
     cpu = row.get("cpu") or {}
     short = {"service (gunicorn)": "svc", "postgres": "pg", "simulator": "sim", "redis": "redis"}
@@ -78,6 +90,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
     clients = cfg.clients
     lat = cfg.latency_ms
     machine = meta.get("machine", {})
+    NPROC[0] = machine.get("nproc") or 2
     v = meta.get("versions", {})
     out: list[str] = []
     add = out.append
@@ -166,6 +179,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             "reference ÷ bare",
             "reference ÷ pgbench",
             "reference p99 ms",
+            "service CPU ms/req (bare, reference)",
             "CPU % during reference",
         )
     )
@@ -175,7 +189,8 @@ def render(meta: dict, results: list[dict], cfg) -> str:
         pg = _find(results, "ceiling", "pgbench", c) or {}
         add(
             f"| {c} | {_rps(bare)} | {_rps(ref)} | {_rps(pg)} "
-            f"| {_ratio(ref, bare)} | {_ratio(ref, pg)} | {_ms(ref, 'p99_ms')} | {_cpu(ref)} |"
+            f"| {_ratio(ref, bare)} | {_ratio(ref, pg)} | {_ms(ref, 'p99_ms')} "
+            f"| {_svc_ms(bare)}, {_svc_ms(ref)} | {_cpu(ref)} |"
         )
     add("")
 
@@ -197,6 +212,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             "p99 ms",
             "max ms",
             "errors",
+            "svc CPU ms/req",
             "CPU %",
         )
     )
@@ -210,7 +226,8 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             add(
                 f"| {endpoint} | {c} | {row['rps']:,.0f}{_wraps(row)} | {_ratio(row, ref)} | "
                 f"{_ratio(row, bare)} | {_ms(row, 'p50_ms')} | {_ms(row, 'p95_ms')} | "
-                f"{_ms(row, 'p99_ms')} | {_ms(row, 'max_ms')} | {_err_cell(row)} | {_cpu(row)} |"
+                f"{_ms(row, 'p99_ms')} | {_ms(row, 'max_ms')} | {_err_cell(row)} | "
+                f"{_svc_ms(row)} | {_cpu(row)} |"
             )
     add("")
 
@@ -226,6 +243,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             "p95 ms",
             "p99 ms",
             "errors",
+            "svc CPU ms/req",
             "CPU %",
         )
     )
@@ -239,7 +257,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             add(
                 f"| {endpoint} | {c} | {row['rps']:,.0f}{_wraps(row)} | {_ratio(row, instant)} | "
                 f"{_ratio(row, ref)} | {_ms(row, 'p50_ms')} | {_ms(row, 'p95_ms')} | "
-                f"{_ms(row, 'p99_ms')} | {_err_cell(row)} | {_cpu(row)} |"
+                f"{_ms(row, 'p99_ms')} | {_err_cell(row)} | {_svc_ms(row)} | {_cpu(row)} |"
             )
     add("")
 
@@ -285,6 +303,61 @@ def render(meta: dict, results: list[dict], cfg) -> str:
                     )
                 add("")
 
+    tune_groups = sorted({r["group"] for r in results if r["group"].startswith("tune ")})
+    if tune_groups:
+        top = max(clients)
+        add("## gunicorn workers x threads\n")
+        add(
+            f"initiate at {top} clients with both gateways, against the reference view, for the "
+            "configuration of the run (first row, from the passes above) and the others "
+            "(`--tune`), each in a fresh gunicorn. PostgreSQL connections = workers x threads "
+            "(persistent, one per thread).\n"
+        )
+        add(
+            _header(
+                "workers x threads",
+                "connections",
+                "reference req/s",
+                "initiate req/s",
+                "÷ reference",
+                f"initiate +{lat} ms req/s",
+                "÷ instant",
+                "p99 ms instant",
+                f"p99 ms +{lat} ms",
+                "errors",
+            )
+        )
+        rows = [
+            (
+                f"**{cfg.workers}x{cfg.threads}** (this run)",
+                cfg.workers * cfg.threads,
+                _find(results, "ceiling", "reference", top),
+                _find(results, "alone", "initiate", top, 0),
+                _find(results, "alone", "initiate", top, lat),
+            )
+        ]
+        for group in tune_groups:
+            w, t = (int(n) for n in group.split()[1].split("x"))
+            rows.append(
+                (
+                    group.split()[1],
+                    w * t,
+                    _find(results, group, "reference", top),
+                    _find(results, group, "initiate", top, 0),
+                    _find(results, group, "initiate", top, lat),
+                )
+            )
+        for label, conns, ref, instant, slow in rows:
+            if not (ref and instant and slow):
+                continue
+            errors = _errors(ref) + _errors(instant) + _errors(slow)
+            add(
+                f"| {label} | {conns} | {_rps(ref)} | {_rps(instant)} | {_ratio(instant, ref)} "
+                f"| {_rps(slow)} | {_ratio(slow, instant)} | {_ms(instant, 'p99_ms')} "
+                f"| {_ms(slow, 'p99_ms')} | {errors} |"
+            )
+        add("")
+
     add("## Errors\n")
     bad = [r for r in results if _errors(r)]
     if not bad:
@@ -311,14 +384,14 @@ def render(meta: dict, results: list[dict], cfg) -> str:
             "copies are cheaper than first ones): raise `--max-prep` or shorten the passes.\n"
         )
 
-    profile = meta.get("profile")
-    if profile:
-        add("## Where initiate's time goes (py-spy, one worker)\n")
+    for endpoint, profile in (meta.get("profiles") or {}).items():
+        add(f"## Where {endpoint}'s time goes (py-spy)\n")
         add(
-            f"py-spy recorded one gunicorn worker for {cfg.profile_seconds:g} s at 250 Hz with "
-            "`--gil` (only the thread holding the GIL, i.e. the worker's Python CPU; waits on "
-            "PostgreSQL, Redis and the gateway release the GIL) while wrk sent initiate at 32 "
-            f"clients with the instant gateway: {profile['samples']:,} samples, the GIL was held "
+            f"py-spy recorded each of the {profile.get('workers', 1)} gunicorn workers (one "
+            f"py-spy per worker) for {cfg.profile_seconds:g} s at 250 Hz with `--gil` (only the "
+            "thread holding the GIL, i.e. the worker's Python CPU; waits on PostgreSQL, Redis "
+            f"and the gateway release the GIL) while wrk sent {endpoint} at 32 clients with the "
+            f"instant gateway: {profile['samples']:,} samples; a worker held its GIL "
             f"{profile['gil_busy'] * 100:.0f}% of the time. Stages are inclusive; the "
             "cross-cutting rows overlap them.\n"
         )

@@ -163,70 +163,87 @@ def _proc_stat(pid: str):
         return None
     comm = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
-    return comm, int(fields[1]), int(fields[11]) + int(fields[12])  # comm, ppid, utime+stime
+    # comm, ppid, utime + stime (ticks), start time (tells a reused pid apart)
+    return comm, int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[19])
 
 
 class CpuMeter:
-    """Per-role CPU time from /proc, between two snapshots."""
+    """CPU time per role between two snapshots of /proc, process by process: a process that
+    started in between counts from zero, one that ended is lost (and shows up as "other")."""
 
     def __init__(self):
         self.roles: dict[int, str] = {}  # pid -> role, for the processes this run started
+        self.dbname = ""  # PostgreSQL backends serving this database are the bench's
+        self._pg: dict[tuple[int, int], str] = {}
+
+    def _role(self, pid: int, comm: str, ppid: int, start: int) -> str:
+        if pid == os.getpid():
+            return "bench driver"
+        role = self.roles.get(pid) or self.roles.get(ppid)
+        if role:
+            return role
+        if comm == "postgres":
+            if (pid, start) not in self._pg:
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+                except OSError:
+                    cmdline = ""
+                mine = bool(self.dbname) and self.dbname in cmdline
+                self._pg[(pid, start)] = "postgres" if mine else "postgres (other databases)"
+            return self._pg[(pid, start)]
+        return {"redis-server": "redis", "wrk": "wrk", "pgbench": "load tool"}.get(comm, "other")
 
     def snapshot(self):
-        per_role: dict[str, int] = {}
-        others: dict[str, int] = {}
+        procs: dict[tuple[int, int], tuple[str, str, int]] = {}
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             stat = _proc_stat(pid)
             if stat is None:
                 continue
-            comm, ppid, ticks = stat
-            role = self.roles.get(int(pid)) or self.roles.get(ppid)
-            if role is None:
-                role = {"postgres": "postgres", "redis-server": "redis", "wrk": "wrk"}.get(
-                    comm, "other"
-                )
-            if int(pid) == os.getpid():
-                role = "bench driver"
-            per_role[role] = per_role.get(role, 0) + ticks
-            if role == "other":
-                others[f"{comm}[{pid}]"] = ticks
+            comm, ppid, ticks, start = stat
+            role = self._role(int(pid), comm, ppid, start)
+            procs[(int(pid), start)] = (role, comm, ticks)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-        return time.monotonic(), per_role, children, (cpu[3] + cpu[4], sum(cpu)), others
+        return time.monotonic(), procs, children, (cpu[3] + cpu[4], sum(cpu))
 
     @staticmethod
-    def share(before, after) -> dict[str, float]:
+    def share(before, after) -> dict:
         """Share of all cores' time per role (1.0 = every core busy for the whole pass)."""
         wall = after[0] - before[0]
-        capacity = wall * (os.cpu_count() or 1)
-        shares = {}
-        for role in set(before[1]) | set(after[1]):
-            used = (after[1].get(role, 0) - before[1].get(role, 0)) / CLK_TCK
-            if used > 0:
-                shares[role] = used / capacity
+        capacity = wall * (os.cpu_count() or 1) * CLK_TCK
+        used: dict[str, float] = {}
+        others: list[tuple[int, str]] = []
+        for key, (role, comm, ticks) in after[1].items():
+            delta = ticks - (before[1][key][2] if key in before[1] else 0)
+            if delta <= 0:
+                continue
+            used[role] = used.get(role, 0) + delta
+            if role in ("other", "postgres (other databases)"):
+                others.append((delta, f"{comm}[{key[0]}]"))
+        shares = {role: ticks / capacity for role, ticks in used.items()}
         # wrk (and pgbench) exit before the second snapshot: their time is in RUSAGE_CHILDREN.
         child = (after[2].ru_utime + after[2].ru_stime) - (before[2].ru_utime + before[2].ru_stime)
         if child > 0:
-            shares["load tool"] = shares.pop("wrk", 0) + child / capacity
+            shares["load tool"] = shares.pop("wrk", 0) + child * CLK_TCK / capacity
         idle, total = (after[3][0] - before[3][0]), (after[3][1] - before[3][1])
         shares["idle"] = idle / total if total else 0.0
         # Whatever the machine did beyond the bench's own processes: other processes (also
-        # short-lived ones the snapshots missed) and the kernel's own work.
-        known = sum(v for role, v in shares.items() if role not in ("other", "idle"))
+        # short-lived ones the snapshots missed), other databases' backends, the kernel.
+        known = sum(v for role, v in shares.items() if role in BENCH_ROLES)
         shares["other"] = max(0.0, 1 - shares["idle"] - known)
-        rounded = {role: round(value, 3) for role, value in shares.items()}
-        # The busiest processes outside the benchmark, to say what else was running.
-        busiest = sorted(((after[4][k] - before[4].get(k, 0), k) for k in after[4]), reverse=True)[
-            :3
-        ]
-        rounded["other_top"] = [  # type: ignore[assignment]
-            f"{name} {ticks / CLK_TCK / capacity * 100:.0f}%"
-            for ticks, name in busiest
-            if ticks / CLK_TCK / capacity >= 0.01
+        shares.pop("postgres (other databases)", None)
+        rounded: dict = {role: round(value, 3) for role, value in shares.items()}
+        rounded["other_top"] = [
+            f"{name} {ticks / capacity * 100:.0f}%"
+            for ticks, name in sorted(others, reverse=True)[:3]
+            if ticks / capacity >= 0.01
         ]
         return rounded
+
+
+BENCH_ROLES = {"service (gunicorn)", "simulator", "postgres", "redis", "load tool", "bench driver"}
 
 
 # --- the service, the simulator, the database ------------------------------------------------
@@ -249,13 +266,14 @@ class Stack:
         self.gunicorn: subprocess.Popen | None = None
         self.simulator: subprocess.Popen | None = None
 
-    def env(self) -> dict:
+    def env(self, workers: int | None = None, threads: int | None = None) -> dict:
         cfg = self.cfg
+        workers, threads = workers or cfg.workers, threads or cfg.threads
         inherited = ("DJANGO_", "RAZORPAY_", "GUNICORN_", "RATE_LIMIT_", "SECURE_", "CORS_")
         env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
         env.update(
             ENVIRONMENT="production",
-            DJANGO_SETTINGS_MODULE="bench.settings",
+            DJANGO_SETTINGS_MODULE=cfg.settings,
             DJANGO_DEBUG="false",
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
             DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -265,15 +283,15 @@ class Stack:
             RAZORPAY_LIVE_KEY_ID=self.key_id,
             RAZORPAY_LIVE_SECRET_KEY=self.key_secret,
             RAZORPAY_WEBHOOK_SECRET=self.webhook_secret,
-            RAZORPAY_HTTP_POOL_SIZE=str(max(32, cfg.threads)),
+            RAZORPAY_HTTP_POOL_SIZE=str(max(32, threads)),
             BENCH_ALLOW_SIMULATOR="true",
             SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS ends at a proxy
             # One client app and one IP stand for many: the limits are counted as usual
             # (a Redis round trip per request) but set high enough never to answer 429.
             RATE_LIMIT_CLIENT_APP=cfg.rate_limit,
             RATE_LIMIT_CONFIRM_IP=cfg.rate_limit,
-            WEB_CONCURRENCY=str(cfg.workers),
-            GUNICORN_THREADS=str(cfg.threads),
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_THREADS=str(threads),
             GUNICORN_BIND=f"{HOST}:{self.port}",
             PYTHONUNBUFFERED="1",
         )
@@ -281,6 +299,7 @@ class Stack:
 
     def create_database(self) -> None:
         run_cmd(["createdb", "-h", HOST, "-U", "postgres", self.dbname])
+        self.meter.dbname = self.dbname
         self.cleanup.add("drop database", self.drop_database)
         log(f"database {self.dbname} created; migrating")
         run_cmd([PYTHON, "manage.py", "migrate", "--noinput"], env=self.env(), timeout=300)
@@ -317,10 +336,13 @@ class Stack:
         )
         log(f"simulator ready at {self.sim}")
 
-    def start_gunicorn(self) -> None:
+    def start_gunicorn(self, workers: int | None = None, threads: int | None = None) -> None:
+        workers, threads = workers or self.cfg.workers, threads or self.cfg.threads
+        if self.gunicorn is not None:
+            _stop(self.gunicorn)
         cmd = [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
         self.gunicorn = self.cleanup.start(
-            "gunicorn", cmd, self.env(), self.outdir / "gunicorn.log"
+            "gunicorn", cmd, self.env(workers, threads), self.outdir / "gunicorn.log"
         )
         self.meter.roles[self.gunicorn.pid] = "service (gunicorn)"
         wait_http(
@@ -329,7 +351,7 @@ class Stack:
             proc=self.gunicorn,
             name="gunicorn",
         )
-        log(f"service ready at {self.base} ({self.cfg.workers} workers x {self.cfg.threads})")
+        log(f"service ready at {self.base} ({workers} workers x {threads} threads)")
 
     def workers(self) -> list[int]:
         pids = []
@@ -534,7 +556,8 @@ class Load:
         env = os.environ | {
             "BENCH_DATA": data_file,
             "BENCH_THREADS": str(threads),
-            "BENCH_PREFIX": f"{name}-{os.getpid()}-{n}-{secrets.token_hex(3)}",
+            # Becomes part of externalRefs and idempotency keys: letters, digits and - only.
+            "BENCH_PREFIX": re.sub(r"[^A-Za-z0-9-]", "-", f"{name}-{n}-{secrets.token_hex(3)}"),
             "BENCH_TOKEN": opts.get("token") or "",
             "BENCH_PATH": opts.get("path") or "",
             "BENCH_OUT": str(out),
@@ -686,23 +709,24 @@ class Bench:
         return None
 
     def estimate(self, endpoint: str, clients: int, gateway_ms: int) -> float:
-        """A generous guess of an endpoint's req/s, to size the data a pass consumes."""
-        same = [
+        """A generous guess of an endpoint's req/s, to size the data a pass consumes: the best
+        it did with the instant gateway (the CPU bound), and with gateway latency no more than
+        clients / latency allows."""
+        instant = [
             r["rps"]
             for r in self.results
-            if r["group"] == "alone" and r["endpoint"] == endpoint and r["gateway_ms"] == gateway_ms
+            if r["group"] == "alone" and r["endpoint"] == endpoint and r["gateway_ms"] == 0
         ]
-        if same:
-            return max(same) * 1.35
+        if instant:
+            guess = max(instant) * 1.4
+        else:
+            # Before any pass of its own: a share of the reference view (which does less).
+            ref = self.find("ceiling", "reference", clients) or {"rps": 600}
+            factor = {"confirm": 0.6, "webhook": 0.9, "refund": 0.6}.get(endpoint, 1.0)
+            guess = ref["rps"] * factor
         if gateway_ms:
-            instant = self.find("alone", endpoint, clients, 0)
-            if instant:
-                return instant["rps"] * 1.2
-            # Clients over gateway latency bounds it, before any CPU limit.
-            return clients / (gateway_ms / 1000) * 1.2
-        # Before any pass of its own: a share of the reference view (which does less).
-        ref = self.find("ceiling", "reference", clients) or {"rps": 600}
-        return ref["rps"] * {"confirm": 0.6, "webhook": 0.9, "refund": 0.6}.get(endpoint, 1.0)
+            guess = min(guess, clients / (gateway_ms / 1000) * 1.2)
+        return guess
 
     def sized(self, endpoint: str, clients: int, gateway_ms: int, share: float = 1.0) -> int:
         wanted = self.estimate(endpoint, clients, gateway_ms) * share * self.cfg.duration * 1.25
@@ -750,6 +774,8 @@ class Bench:
                 self.phase_mix()
             if "profile" in cfg.phases:
                 self.phase_profile()
+            if "tune" in cfg.phases and cfg.tune:
+                self.phase_tune()
             self.meta["load_after"] = os.getloadavg()
             self.meta["db_rows"] = db_counts(self.stack)
         finally:
@@ -902,30 +928,74 @@ class Bench:
                     self.record(f"mix{clients}", endpoint, clients, gateway_ms, result)
         self.stack.set_latency(0)
 
+    def phase_tune(self) -> None:
+        """Other gunicorn worker x thread counts, on what decides them: initiate at the top
+        client count with both gateways, against the reference view (the main configuration's
+        figures come from the passes above)."""
+        clients, ms, d = max(self.cfg.clients), self.cfg.latency_ms, self.cfg.duration
+        for workers, threads in self.cfg.tune:
+            log(f"tuning: {workers} workers x {threads} threads, {clients} clients")
+            self.stack.set_latency(0)
+            self.stack.start_gunicorn(workers, threads)
+            group = f"tune {workers}x{threads}"
+            self.load.wrk("tune-warmup", "initiate.lua", 32, 2, token=self.shop)
+            ref = self.load.wrk(f"{group}-ref", "initiate.lua", clients, d, path="/bench/reference")
+            self.record(group, "reference", clients, 0, ref)
+            self.record(group, "initiate", clients, 0, self.endpoint_pass("initiate", clients, 0))
+            self.record(group, "initiate", clients, ms, self.endpoint_pass("initiate", clients, ms))
+        self.stack.set_latency(0)
+
     def phase_profile(self) -> None:
         spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which("py-spy")
         workers = self.stack.workers()
         if not spy or not workers:
             log("profile skipped: py-spy or a worker is missing")
             return
-        seconds, clients = self.cfg.profile_seconds, 32
-        log(f"profiling one worker (pid {workers[0]}) under initiate load for {seconds}s")
+        self.meta["profiles"] = {}
+        for endpoint in ("initiate", "webhook"):
+            if endpoint in self.cfg.endpoints:
+                self.profile(spy, workers, endpoint)
+
+    def profile(self, spy: str, workers: list[int], endpoint: str) -> None:
+        seconds, clients = round(self.cfg.profile_seconds), 32
         self.stack.set_latency(0)
+        if endpoint == "webhook":
+            self.stack.sim_post("/_sim/reset")
+            n = self.sized("webhook", clients, 0, (seconds + 4) / self.cfg.duration)
+            job = {"data": self.prep.webhook_lines(self.shop, n, self.cfg.webhook_duplicates)}
+        else:
+            job = {"token": self.shop}
+        log(f"profiling the {len(workers)} workers under {endpoint} load for {seconds}s")
         cmd, env, _ = self.load._wrk_job(
-            "profile-initiate", "initiate.lua", clients, seconds + 4, token=self.shop
+            f"profile-{endpoint}", f"{endpoint}.lua", clients, seconds + 4, **job
         )
         wrk = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603 - fixed local tools, no user input
+        spies = []
         try:
             time.sleep(2)
-            raw = self.outdir / "initiate-profile.txt"
-            spy_cmd = [spy, "record", "--pid", str(workers[0]), "--duration", str(round(seconds))]
-            spy_cmd += ["--rate", "250", "--gil", "--format", "raw", "--output", str(raw)]
-            run_cmd(spy_cmd, timeout=seconds + 60)
-            self.meta["profile"] = analyse_profile(raw, round(seconds), 250)
-            self.meta["profile"]["file"] = str(raw)
-        except (BenchError, subprocess.TimeoutExpired) as exc:
+            # One py-spy per worker, at once: more samples than one worker alone gives, and
+            # each worker is still profiled on its own (py-spy pauses it to sample).
+            for pid in workers:
+                raw = self.outdir / f"{endpoint}-profile-{pid}.txt"
+                spy_cmd = [spy, "record", "--pid", str(pid), "--duration", str(seconds)]
+                spy_cmd += ["--rate", "250", "--gil", "--format", "raw", "--output", str(raw)]
+                out = subprocess.DEVNULL
+                proc = subprocess.Popen(spy_cmd, stdout=out, stderr=out)  # noqa: S603 - fixed local tools
+                spies.append((proc, raw))
+            for spy_proc, _ in spies:
+                spy_proc.wait(seconds + 60)
+            merged = self.outdir / f"{endpoint}-profile.txt"
+            merged.write_text("".join(raw.read_text() for _, raw in spies if raw.exists()))
+            found = analyse_profile(merged, seconds * len(workers), 250, endpoint)
+            found |= {"file": str(merged), "workers": len(workers)}
+            self.meta["profiles"][endpoint] = found
+        except (BenchError, OSError, subprocess.TimeoutExpired) as exc:
             log(f"profile failed: {exc}")
         finally:
+            for spy_proc, _ in spies:
+                if spy_proc.poll() is None:
+                    spy_proc.kill()
+                    spy_proc.wait(10)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 wrk.communicate(timeout=seconds + 30)
             if wrk.poll() is None:
@@ -951,37 +1021,66 @@ def split(total: int, shares: dict[str, float]) -> dict[str, int]:
 # py-spy --gil samples only the thread holding the GIL, i.e. the worker's Python CPU time (waits
 # on PostgreSQL, Redis or the gateway release the GIL and are not sampled). Stages are matched
 # on the whole stack ("function (file)" frames, line numbers dropped), so they are inclusive.
-_VIEW = r"dispatch \(rest_framework/views\.py\)"
-PROFILE_STAGES = [
-    ("outside the view: gunicorn, WSGI, middleware, response rendering", None),
-    ("  of which response rendering (DRF JSONRenderer)", r"render \(rest_framework/renderers"),
-    (
-        "  of which request telemetry (metrics + access log)",
-        r"RequestTelemetryMiddleware|__call__ \(payments_service/middleware\.py\);(?!.*dispatch)",
-    ),
-    ("API-key authentication (one SELECT)", r"client_app_for_key"),
-    ("rate limit (django-ratelimit, Redis)", r"allow_request \(payments_service/ratelimit"),
-    ("idempotency claim (INSERT key row)", r"idempotency_claim"),
-    ("input validation (PaymentInitiateInput)", r"is_valid \(rest_framework/serializers"),
-    ("payment INSERT + status-change INSERT (1 transaction)", r"_payment_insert_or_get"),
-    ("gateway: create order (SDK + requests + JSON)", r"create_order \(payments_service"),
-    (
-        "UPDATE payment with the order id",
-        r"payment_initiate \(payments/services\.py\);update \(django/db/models/query\.py",
-    ),
-    ("idempotency complete (UPDATE with the response)", r"idempotency_complete"),
-    (
-        "output serialisation (PaymentOutput.data)",
-        r"data \(rest_framework/serializers\.py\)(?!.*is_valid)",
-    ),
+VIEWS = {
+    "initiate": r"dispatch \(rest_framework/views\.py\)",
+    "webhook": r"\(webhooks/api\.py\)",  # a function view or an APIView alike
+}
+_MAIN_LOOP = r"run \(gunicorn/workers/gthread\.py\)(?!.*handle)"
+_COMMON = [
     ("cross-cutting: psycopg (all queries)", r"\(psycopg/"),
     ("cross-cutting: Django ORM (query building, SQL compiling, model instances)", r"\(django/db/"),
     ("cross-cutting: logging (JSON formatting, masking, handlers)", r"\(logging/|pythonjsonlogger"),
     ("cross-cutting: Prometheus metrics", r"prometheus_client"),
 ]
+PROFILE_STAGES = {
+    "initiate": [
+        ("outside the view: gunicorn, WSGI, middleware, response rendering", None),
+        ("  of which response rendering (DRF JSONRenderer)", r"render \(rest_framework/renderers"),
+        ("  of which gunicorn's gthread main loop (poll, accept, futures)", _MAIN_LOOP),
+        ("API-key authentication (one SELECT)", r"client_app_for_key"),
+        ("rate limit (django-ratelimit, Redis)", r"allow_request \(payments_service/ratelimit"),
+        ("idempotency claim (INSERT key row)", r"idempotency_claim"),
+        ("input validation (PaymentInitiateInput)", r"is_valid \(rest_framework/serializers"),
+        ("payment INSERT + status-change INSERT (1 transaction)", r"_payment_insert_or_get"),
+        ("gateway: create order (SDK + requests + JSON)", r"create_order \(payments_service"),
+        (
+            "UPDATE payment with the order id",
+            r"payment_initiate \(payments/services\.py\);update \(django/db/models/query\.py",
+        ),
+        ("idempotency complete (UPDATE with the response)", r"idempotency_complete"),
+        (
+            "output serialisation (PaymentOutput.data)",
+            r"data \(rest_framework/serializers\.py\)(?!.*is_valid)",
+        ),
+        *_COMMON,
+    ],
+    "webhook": [
+        ("outside the view: gunicorn, WSGI, middleware", None),
+        ("  of which gunicorn's gthread main loop (poll, accept, futures)", _MAIN_LOOP),
+        (
+            "receive: verify signature, parse, INSERT the event",
+            r"webhook_receive \(webhooks/services",
+        ),
+        ("  of which signature (HMAC)", r"webhook_signature_valid"),
+        (
+            "process: lock the event, apply, save it (1 transaction)",
+            r"webhook_process \(webhooks/services",
+        ),
+        (
+            "  of which the handler (payment lock, attempt, transition)",
+            r"_apply \(webhooks/services",
+        ),
+        (
+            "  of which saving the event row (full-row UPDATE)",
+            r"webhook_process \(webhooks/services\.py\);save \(django/db/models/base\.py",
+        ),
+        ("JSON parsing of the body", r"loads \(json/"),
+        *_COMMON,
+    ],
+}
 
 
-def analyse_profile(path: Path, seconds: float, rate: int) -> dict:
+def analyse_profile(path: Path, seconds: float, rate: int, endpoint: str) -> dict:
     samples: list[tuple[str, int]] = []
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -989,9 +1088,9 @@ def analyse_profile(path: Path, seconds: float, rate: int) -> dict:
             samples.append((re.sub(r":\d+\)", ")", stack), int(count)))
     total = sum(count for _, count in samples) or 1
     stages = []
-    for label, pattern in PROFILE_STAGES:
+    for label, pattern in PROFILE_STAGES[endpoint]:
         if pattern is None:
-            hit = sum(c for stack, c in samples if not re.search(_VIEW, stack))
+            hit = sum(c for stack, c in samples if not re.search(VIEWS[endpoint], stack))
         else:
             hit = sum(c for stack, c in samples if re.search(pattern, stack))
         stages.append((label, round(hit / total, 3)))
@@ -1144,16 +1243,26 @@ def parse_args(argv=None):
     parser.add_argument("--latency-ms", type=int, default=int(env("BENCH_LATENCY_MS", "150")))
     parser.add_argument("--endpoints", default=env("BENCH_ENDPOINTS", ",".join(ENDPOINTS)))
     parser.add_argument(
-        "--phases", default=env("BENCH_PHASES", "pgbench,alone,latency,mix,profile")
+        "--phases", default=env("BENCH_PHASES", "pgbench,alone,latency,mix,profile,tune")
     )
     parser.add_argument("--workers", type=int, default=int(env("WEB_CONCURRENCY", "3")))
-    parser.add_argument("--threads", type=int, default=int(env("GUNICORN_THREADS", "24")))
+    parser.add_argument("--threads", type=int, default=int(env("GUNICORN_THREADS", "16")))
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--tune",
+        default=env("BENCH_TUNE", "3x8,2x32,4x12"),
+        help="other WORKERSxTHREADS to compare (phase tune; '' for none)",
+    )
     parser.add_argument(
         "--webhook-duplicates", type=float, default=0.25, help="share of events sent twice"
     )
     parser.add_argument("--rate-limit", default="1000000/m")
     parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument(
+        "--settings",
+        default="bench.settings",
+        help="settings module (e.g. one that adds a candidate change, to measure it first)",
+    )
     parser.add_argument(
         "--max-prep", type=int, default=12000, help="most items prepared for one pass"
     )
@@ -1167,7 +1276,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--max-load-wait",
         type=float,
-        default=float(env("BENCH_MAX_LOAD_WAIT", "300")),
+        default=float(env("BENCH_MAX_LOAD_WAIT", "180")),
         help="seconds to wait for it at most",
     )
     parser.add_argument(
@@ -1182,6 +1291,7 @@ def parse_args(argv=None):
     cfg.mix_clients = [int(c) for c in cfg.mix_clients.split(",") if c]
     cfg.endpoints = [e for e in cfg.endpoints.split(",") if e]
     cfg.phases = {p for p in cfg.phases.split(",") if p}
+    cfg.tune = [tuple(int(n) for n in item.split("x")) for item in cfg.tune.split(",") if item]
     cfg.results = Path(cfg.results).resolve() if cfg.results else None
     unknown = set(cfg.endpoints) - set(ENDPOINTS)
     if unknown:
