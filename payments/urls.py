@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import api
 
@@ -6,5 +6,11 @@ urlpatterns = [
     path("payments/initiate", api.PaymentInitiateApi.as_view(), name="payment-initiate"),
     path("payments/confirm", api.PaymentConfirmApi.as_view(), name="payment-confirm"),
     path("payments", api.PaymentListApi.as_view(), name="payment-list"),
-    path("payments/<str:payment_id>", api.PaymentDetailApi.as_view(), name="payment-detail"),
+    # Our ids are at most 32 of [A-Za-z0-9_]: anything else (a NUL byte, which PostgreSQL
+    # refuses in a query) is simply not found.
+    re_path(
+        r"^payments/(?P<payment_id>[A-Za-z0-9_]{1,32})$",
+        api.PaymentDetailApi.as_view(),
+        name="payment-detail",
+    ),
 ]
