@@ -39,6 +39,8 @@ class NotesField(serializers.DictField):
         for key, value in data.items():
             if len(key) > 64:
                 raise serializers.ValidationError(f"Key {key[:20]!r}… is over 64 characters.")
+            if "\x00" in key:  # values get DRF's own check; PostgreSQL's jsonb refuses NUL
+                raise serializers.ValidationError("Keys may not contain null characters.")
             if not isinstance(value, str):
                 raise serializers.ValidationError(f"Value of {key!r} must be a string.")
         return super().to_internal_value(data)
