@@ -119,6 +119,8 @@ def _reject(reason: str, body: bytes, event_id: str, signature: str, remote_addr
         reason=reason,
         event_id=event_id[:128],
         signature=signature[:256],
-        body=body[:65536].decode(errors="replace"),
+        # Untrusted bytes: PostgreSQL's text refuses NUL, so it is stored as U+FFFD like any
+        # byte that is not UTF-8.
+        body=body[:65536].decode(errors="replace").replace("\x00", "\ufffd"),
         remote_addr=remote_addr[:64],
     )
