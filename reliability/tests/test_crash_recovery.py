@@ -76,7 +76,6 @@ def test_service_killed_mid_initiate_then_retried_ends_with_one_payment_and_one_
         first.kill()
         with pytest.raises(requests.ConnectionError):
             in_flight.result(timeout=15)
-    client.close()
     key = IdempotencyKey.objects.get()
     assert key.status == "in_progress"  # the crash left its claim, leased for LEASE_SECONDS
     if "latency_ms" in at_razorpay:
@@ -90,7 +89,6 @@ def test_service_killed_mid_initiate_then_retried_ends_with_one_payment_and_one_
     second = service("second")
     client = ShopClient(second.url, client_app.api_key)
     retry = retry_while_in_flight(lambda: client.initiate(key="crash-1", externalRef="crash-1"))
-    client.close()
     assert retry.status_code == 201, retry.text
     assert retry.json()["id"] == payment.id
     orders = get_gateway().find_orders_by_receipt(payment.id)

@@ -1,0 +1,148 @@
+"""Schema-driven fuzzing: schemathesis generates valid and invalid requests for every operation
+of the service's own OpenAPI schema (/api/schema/) and sends them to a live server, with a real
+client app's key and the simulator as Razorpay. Whatever it sends, the service never answers
+5xx, every error is a problem-details body, and no response breaks the schema; afterwards the
+database keeps its invariants.
+
+Bounded: a few dozen examples per operation and generation mode, no deadline (a gateway call
+may be slow on a loaded machine), the whole run in well under three minutes on two cores.
+"""
+
+import zlib
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    missing_required_header,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from reliability.clients import PROBLEM_FIELDS
+from reliability.invariants import assert_invariants
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_details(ctx, response, case) -> None:
+    """Every 4xx and 5xx is an RFC 9457 problem with the members the contract names."""
+    if response.status_code < 400:
+        return
+    content_type = (response.headers.get("content-type") or [""])[0]
+    assert content_type == PROBLEM_CONTENT_TYPE, f"error as {content_type!r}: {response.text[:300]}"
+    body = response.json()
+    assert isinstance(body, dict) and body.keys() >= PROBLEM_FIELDS, f"not a problem: {body}"
+    assert body["status"] == response.status_code, body
+    assert body["type"] == f"urn:problem:{body['code']}", body
+    assert [body["requestId"]] == response.headers.get("x-request-id"), body
+    assert "Traceback" not in response.text
+
+
+def is_known_invalid_page_404(response, case) -> bool:
+    """KNOWN PRODUCT BUG, reported and tracked by the strict xfail test below: a list's `page`
+    that is not a page number or is past the end answers 404 "Invalid page." (DRF's
+    pagination), a status the schema does not document for lists. Tolerated here only in that
+    exact form, so that fuzzing keeps checking everything else."""
+    if response.status_code != 404 or "page" not in (case.query or {}):
+        return False
+    return response.json().get("detail") == "Invalid page."
+
+
+def documented_status(ctx, response, case):
+    """`status_code_conformance` (ST103: the status is one the operation documents)."""
+    if is_known_invalid_page_404(response, case):
+        return None
+    return status_code_conformance(ctx, response, case)
+
+
+CHECKS = [
+    not_a_server_error,
+    documented_status,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    missing_required_header,
+    ignored_auth,
+    problem_details,
+]
+
+
+@pytest.fixture
+def known(shop, webhooks_to_live_server) -> dict:
+    """Real resources for some generated requests to hit: a captured payment with a refund
+    (refund and confirm logic run, not only the 404 of an unknown id)."""
+    sim = webhooks_to_live_server
+    paid = shop.initiate(key="known", externalRef="known").json()
+    handler = sim.pay(paid["razorpayOrderId"], outcome="captured")
+    assert shop.confirm(handler).json()["status"] == "captured"
+    refund = shop.refund(paid["id"], key="known-refund", amount=100).json()
+    return {"payment_id": paid["id"], "refund_id": refund["id"], "handler": handler}
+
+
+@pytest.fixture
+def invariants_after_fuzzing(known):
+    """Once every operation has been fuzzed: the database keeps its invariants (reported as
+    an error of this test's teardown otherwise)."""
+    yield
+    assert_invariants(within=30)
+
+
+@pytest.fixture
+def api_schema(live_server, known, invariants_after_fuzzing, settings):
+    # Fuzzing is many requests a minute from one app and one address: not what is under test.
+    settings.RATE_LIMIT_CLIENT_APP = settings.RATE_LIMIT_CONFIRM_IP = "100000/m"
+    return schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json", timeout=30)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def aim_at_known(case, known: dict) -> None:
+    """Points about half of the generated ids at the real resources (chosen from the case's
+    own content, so Hypothesis replays a failure exactly)."""
+    for name in ("payment_id", "refund_id"):
+        value = (case.path_parameters or {}).get(name)
+        if value is not None and zlib.crc32(str(value).encode()) % 2:
+            case.path_parameters[name] = known[name]
+    body = case.body
+    chosen = isinstance(body, dict) and zlib.crc32(repr(sorted(body.items(), key=str)).encode()) % 2
+    if case.operation.path == "/payments/confirm" and chosen:
+        body["razorpay_order_id"] = known["handler"]["razorpay_order_id"]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI cannot fail on a lucky draw
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+def test_no_request_makes_the_service_answer_5xx_a_non_problem_error_or_off_schema(
+    case, client_app, known
+):
+    aim_at_known(case, known)
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {client_app.api_key}"}, checks=CHECKS, timeout=30
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug (reported): GET /payments?page=<past the end> answers 404 "
+    "'Invalid page.', which the schema does not document for the list; remove this mark and "
+    "is_known_invalid_page_404 once it is documented or the API answers a documented status",
+)
+def test_a_payments_page_past_the_end_answers_a_status_the_schema_documents(shop):
+    schema = shop.request("GET", "/api/schema/", params={"format": "json"}).json()
+    documented = set(schema["paths"]["/payments"]["get"]["responses"])
+    response = shop.request("GET", "/payments", params={"page": 99})
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert str(response.status_code) in documented, (response.status_code, sorted(documented))
