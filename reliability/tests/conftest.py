@@ -10,14 +10,19 @@ IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backe
 postgres_only = requires(IS_POSTGRES, "PostgreSQL (set DATABASE_URL=postgresql://...)")
 
 
+RESTORED = ("refund_delay", "webhook_max_attempts", "webhook_backoff")
+
+
 @pytest.fixture
 def sim(razorpay):
     """The simulator with no faults and no webhook URL (an earlier module may have set one):
-    a test that wants webhooks asks for `webhooks_to_live_server`."""
+    a test that wants webhooks asks for `webhooks_to_live_server`. Its settings outlive a
+    reset, so they are put back as they were for the tests after this one."""
+    before = razorpay.http.get(f"{razorpay.url}/_sim/config", timeout=10).json()
     razorpay.configure(webhook_url=None)
     yield razorpay
     razorpay.faults()
-    razorpay.configure(webhook_url=None)
+    razorpay.configure(webhook_url=None, **{name: before[name] for name in RESTORED})
 
 
 class FaultWindow:
