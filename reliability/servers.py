@@ -76,7 +76,7 @@ class ServiceProcess:
             raise AssertionError(f"gunicorn exited:\n{self.output()}")
         try:
             return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             return False
 
     def kill(self) -> None:

@@ -10,19 +10,26 @@ IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backe
 postgres_only = requires(IS_POSTGRES, "PostgreSQL (set DATABASE_URL=postgresql://...)")
 
 
-RESTORED = ("refund_delay", "webhook_max_attempts", "webhook_backoff")
+# The session simulator's settings (root conftest.py); other modules change some of them
+# (e.g. a long refund delay) and they outlive a reset.
+SIM_SETTINGS = {
+    "webhook_url": None,
+    "refund_delay": 0.2,
+    "webhook_max_attempts": 8,
+    "webhook_backoff": 0.2,
+}
 
 
 @pytest.fixture
 def sim(razorpay):
-    """The simulator with no faults and no webhook URL (an earlier module may have set one):
-    a test that wants webhooks asks for `webhooks_to_live_server`. Its settings outlive a
-    reset, so they are put back as they were for the tests after this one."""
+    """The simulator with no faults, its session settings and no webhook URL: a test that wants
+    webhooks asks for `webhooks_to_live_server`. Afterwards, the settings are put back as they
+    were for the tests after this one."""
     before = razorpay.http.get(f"{razorpay.url}/_sim/config", timeout=10).json()
-    razorpay.configure(webhook_url=None)
+    razorpay.configure(**SIM_SETTINGS)
     yield razorpay
     razorpay.faults()
-    razorpay.configure(webhook_url=None, **{name: before[name] for name in RESTORED})
+    razorpay.configure(**{name: before[name] for name in SIM_SETTINGS})
 
 
 class FaultWindow:
