@@ -717,13 +717,11 @@ class Bench:
             for r in self.results
             if r["group"] == "alone" and r["endpoint"] == endpoint and r["gateway_ms"] == 0
         ]
-        if instant:
-            guess = max(instant) * 1.4
-        else:
-            # Before any pass of its own: a share of the reference view (which does less).
-            ref = self.find("ceiling", "reference", clients) or {"rps": 600}
-            factor = {"confirm": 0.6, "webhook": 0.9, "refund": 0.6}.get(endpoint, 1.0)
-            guess = ref["rps"] * factor
+        # A share of the reference view at this client count (which does less work), or more
+        # than the endpoint's best so far, whichever is higher.
+        ref = self.find("ceiling", "reference", clients) or {"rps": 600}
+        factor = {"confirm": 0.6, "webhook": 0.9, "refund": 0.6}.get(endpoint, 1.0)
+        guess = max([ref["rps"] * factor] + [rps * 1.4 for rps in instant])
         if gateway_ms:
             guess = min(guess, clients / (gateway_ms / 1000) * 1.2)
         return guess
@@ -1219,7 +1217,9 @@ def write_results(bench: Bench, target: Path | None) -> None:
         if ANALYSIS_MARKER in old:
             kept = old[old.index(ANALYSIS_MARKER) :]
     target.write_text(text + ("\n" + kept if kept else ""))
-    log(f"wrote {target}")
+    # The raw figures beside it, so that RESULTS.md can be re-read (and re-rendered) later.
+    shutil.copyfile(bench.outdir / "results.json", target.with_suffix(".json"))
+    log(f"wrote {target} and {target.with_suffix('.json').name}")
 
 
 # --- command line -----------------------------------------------------------------------------
