@@ -10,6 +10,14 @@ from rest_framework.test import APIClient
 SIM_KEY_ID = "rzp_test_T3stS1mulat0rX"
 SIM_KEY_SECRET = "test_simulator_key_secret"
 SIM_WEBHOOK_SECRET = "test_simulator_webhook_secret"
+# What every test starts from; a test that wants webhooks sets webhook_url itself.
+SIM_SETTINGS = {
+    "webhook_url": None,
+    "webhook_secret": SIM_WEBHOOK_SECRET,
+    "refund_delay": 0.2,
+    "webhook_max_attempts": 8,
+    "webhook_backoff": 0.2,
+}
 
 
 def requires(available: bool, what: str):
@@ -72,7 +80,8 @@ def simulator():
 def razorpay(simulator, settings) -> SimulatorControl:
     """A clean simulator, with the service's gateway settings pointing at it."""
     control = SimulatorControl(simulator.url)
-    control.reset()
+    control.reset()  # forgets state and faults; settings outlive it, so they are set again
+    control.configure(**SIM_SETTINGS)
     settings.RAZORPAY_API_BASE_URL = simulator.url
     settings.RAZORPAY_KEY_ID = SIM_KEY_ID
     settings.RAZORPAY_KEY_SECRET = SIM_KEY_SECRET

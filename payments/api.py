@@ -86,7 +86,8 @@ class PaymentListApi(ClientAppApi):
         operation_id="payments_list",
         summary="List the caller's payments",
         parameters=[PaymentListFilters],
-        responses={200: PaymentOutput(many=True), **problems(400)},
+        # 404: a `page` past the end (or not a page number).
+        responses={200: PaymentOutput(many=True), **problems(400, 404)},
     )
     def get(self, request):
         filters = PaymentListFilters(data=request.query_params)

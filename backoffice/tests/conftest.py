@@ -1,16 +1,23 @@
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
+from backoffice.roles import roles_sync
 from payments.models import Payment
 
 
-def staff(username: str, group: str | None) -> Client:
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+def staff_user(username: str, group: str, password: str = "pw") -> User:
+    """A staff member in `group`. The groups come from a data migration, which a transactional
+    test's flush removes: they are made again here if need be."""
+    roles_sync(group_model=Group, permission_model=Permission)
+    user = User.objects.create_user(username, password=password, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def staff(username: str, group: str) -> Client:
     client = Client()
-    client.force_login(user)
+    client.force_login(staff_user(username, group))
     return client
 
 

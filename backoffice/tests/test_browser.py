@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
+from backoffice.tests.conftest import staff_user
 from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET, requires
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,8 +59,7 @@ def test_finance_operator_finds_and_refunds_a_payment(browser, live_server, razo
     razorpay.configure(
         webhook_url=f"{live_server.url}/webhooks/razorpay", webhook_secret=SIM_WEBHOOK_SECRET
     )
-    user = User.objects.create_user("fiona", password="correct horse", is_staff=True)
-    user.groups.add(Group.objects.get(name="finance"))
+    staff_user("fiona", "finance", password="correct horse")
     ARTIFACTS.mkdir(exist_ok=True)
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -10,26 +10,12 @@ IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backe
 postgres_only = requires(IS_POSTGRES, "PostgreSQL (set DATABASE_URL=postgresql://...)")
 
 
-# The session simulator's settings (root conftest.py); other modules change some of them
-# (e.g. a long refund delay) and they outlive a reset.
-SIM_SETTINGS = {
-    "webhook_url": None,
-    "refund_delay": 0.2,
-    "webhook_max_attempts": 8,
-    "webhook_backoff": 0.2,
-}
-
-
 @pytest.fixture
 def sim(razorpay):
-    """The simulator with no faults, its session settings and no webhook URL: a test that wants
-    webhooks asks for `webhooks_to_live_server`. Afterwards, the settings are put back as they
-    were for the tests after this one."""
-    before = razorpay.http.get(f"{razorpay.url}/_sim/config", timeout=10).json()
-    razorpay.configure(**SIM_SETTINGS)
+    """The simulator with no faults and its session settings (the `razorpay` fixture); a test
+    that wants webhooks asks for `webhooks_to_live_server`."""
     yield razorpay
     razorpay.faults()
-    razorpay.configure(**{name: before[name] for name in SIM_SETTINGS})
 
 
 class FaultWindow:

@@ -45,26 +45,9 @@ def problem_details(ctx, response, case) -> None:
     assert "Traceback" not in response.text
 
 
-def is_known_invalid_page_404(response, case) -> bool:
-    """KNOWN PRODUCT BUG, reported and tracked by the strict xfail test below: a list's `page`
-    that is not a page number or is past the end answers 404 "Invalid page." (DRF's
-    pagination), a status the schema does not document for lists. Tolerated here only in that
-    exact form, so that fuzzing keeps checking everything else."""
-    if response.status_code != 404 or "page" not in (case.query or {}):
-        return False
-    return response.json().get("detail") == "Invalid page."
-
-
-def documented_status(ctx, response, case):
-    """`status_code_conformance` (ST103: the status is one the operation documents)."""
-    if is_known_invalid_page_404(response, case):
-        return None
-    return status_code_conformance(ctx, response, case)
-
-
 CHECKS = [
     not_a_server_error,
-    documented_status,
+    status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
@@ -134,12 +117,6 @@ def test_no_request_makes_the_service_answer_5xx_a_non_problem_error_or_off_sche
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (reported): GET /payments?page=<past the end> answers 404 "
-    "'Invalid page.', which the schema does not document for the list; remove this mark and "
-    "is_known_invalid_page_404 once it is documented or the API answers a documented status",
-)
 def test_a_payments_page_past_the_end_answers_a_status_the_schema_documents(shop):
     schema = shop.request("GET", "/api/schema/", params={"format": "json"}).json()
     documented = set(schema["paths"]["/payments"]["get"]["responses"])
