@@ -7,34 +7,14 @@ clean up. Only the process this object started is ever signalled, by its group i
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
-from django.db import connection
+
+from payments_service.tests.servers import GUNICORN, ROOT, current_database_url, free_port
 
 from .waiting import wait_until
-
-ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def current_database_url() -> str:
-    """The DATABASE_URL of the database the running test uses (it must commit: transaction=True)."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class ServiceProcess:

@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 def current_database_url() -> str:
-    """The DATABASE_URL of the database this test uses (committed data only: transaction=True)."""
+    """The DATABASE_URL of the database the running test uses (it must commit: transaction=True)."""
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Gunicorn:
