@@ -85,7 +85,9 @@ def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
             event.last_error = f"{exc.__class__.__name__}: {exc}"
             transient = exc
         event.processed_at = now()
-        event.save()
+        event.save(
+            update_fields=["status", "last_error", "attempts", "payment", "refund", "processed_at"]
+        )
     if transient is not None:
         raise transient
     return event
