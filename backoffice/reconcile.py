@@ -196,16 +196,21 @@ def _orders_missing_locally(gateway, since, until, known: set) -> list[Mismatch]
         )
     except GatewayError as exc:
         return [Mismatch("error", "-", f"Razorpay's orders could not be listed: {exc.detail}")]
+    ours = [o for o in orders if o.id not in known and (o.receipt or "").startswith("pmt_")]
+    # Orders of payments outside the window are ours too: one query finds them all.
+    elsewhere = set(
+        Payment.objects.filter(razorpay_order_id__in=[o.id for o in ours]).values_list(
+            "razorpay_order_id", flat=True
+        )
+    )
     return [
         Mismatch(
             "missing_locally",
             order.id,
             f"receipt {order.receipt}, {order.amount} {order.currency}, status {order.status}",
         )
-        for order in orders
-        if order.id not in known
-        and (order.receipt or "").startswith("pmt_")
-        and not Payment.objects.filter(razorpay_order_id=order.id).exists()
+        for order in ours
+        if order.id not in elsewhere
     ]
 
 
