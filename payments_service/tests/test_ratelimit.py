@@ -49,3 +49,16 @@ def test_health_probes_are_never_rate_limited(client, settings):
     settings.RATE_LIMIT_CLIENT_APP = "1/m"
     settings.RATE_LIMIT_CONFIRM_IP = "1/m"
     assert {client.get("/healthz").status_code for _ in range(5)} == {200}
+
+
+def test_a_cache_outage_lets_requests_through_instead_of_refusing_them(api, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.RATE_LIMIT_CLIENT_APP = "1/m"
+    assert [api.get("/payments").status_code for _ in range(3)] == [200, 200, 200]
+    assert "rate limit client-app not checked: cache unavailable" in caplog.text
