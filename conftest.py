@@ -1,7 +1,9 @@
 """Fixtures shared by every app's tests: the Razorpay simulator, client apps, API clients."""
 
 import os
+import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -138,3 +140,39 @@ def _fresh_rate_limits(settings):
     """Rate-limit counters (keyed by app id or IP) must not leak from one test to the next;
     a prefix of its own per test, rather than flushing a cache other runs may share."""
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+def sql():
+    """`with sql() as statements:` lists each SQL statement run inside, as "VERB table" (plus
+    " FOR UPDATE" when it locks: `locked(table)`) or COMMIT, to pin what a request costs. Use it
+    in a test marked `django_db(transaction=True)`: inside a test's transaction every atomic
+    block would add a SAVEPOINT that production does not run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def capture():
+        statements = []
+        with CaptureQueriesContext(connection) as captured:
+            yield statements
+        described = (_describe(query["sql"]) for query in captured.captured_queries)
+        # SQLite's backend runs BEGIN as a statement, PostgreSQL's driver does not.
+        statements.extend(each for each in described if each != "BEGIN")
+
+    return capture
+
+
+def locked(table: str) -> str:
+    """How `sql()` shows a locking read of `table` on this database (SQLite has no FOR UPDATE:
+    it locks the whole database for writing instead)."""
+    from django.db import connection
+
+    return f"SELECT {table}" + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+
+
+def _describe(statement: str) -> str:
+    verb = statement.split(None, 1)[0].upper()
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', statement)
+    lock = " FOR UPDATE" if " FOR UPDATE" in statement else ""
+    return f"{verb} {table[1]}{lock}" if table else verb

@@ -47,11 +47,13 @@ def _locked():
     return Payment.objects.select_for_update(of=("self",))
 
 
-def payment_lock(payment_id: str) -> Payment:
-    """The payment row, locked until the caller's transaction ends (call inside atomic)."""
-    payment = _locked().select_related("client_app").filter(pk=payment_id).first()
+def payment_lock(payment_id: str = "", *, order_id: str = "") -> Payment:
+    """The payment row, by id or by its Razorpay order id, locked until the caller's
+    transaction ends (call inside atomic)."""
+    lookup = {"razorpay_order_id": order_id} if order_id else {"pk": payment_id}
+    payment = _locked().select_related("client_app").filter(**lookup).first()
     if payment is None:
-        raise PaymentNotFound(f"No payment {payment_id!r}.")
+        raise PaymentNotFound(f"No payment {payment_id or order_id!r}.")
     log_context_bind(payment_id=payment.id)
     return payment
 
@@ -209,9 +211,7 @@ def payment_confirm(*, order_id: str, payment_id: str, signature: str) -> Paymen
         attempt = gateway.capture_payment(
             payment_id=attempt.id, amount=attempt.amount, currency=attempt.currency
         )
-    return payment_apply_attempt(
-        payment_id=payment.id, attempt=attempt, source=Source.API, actor="checkout"
-    )
+    return payment_apply_attempt(attempt=attempt, source=Source.API, actor="checkout")
 
 
 def payment_capture(*, payment: Payment, source: str, actor: str) -> Payment:
@@ -220,7 +220,7 @@ def payment_capture(*, payment: Payment, source: str, actor: str) -> Payment:
     attempt = gateway.capture_payment(
         payment_id=payment.razorpay_payment_id, amount=payment.amount, currency=payment.currency
     )
-    return payment_apply_attempt(payment_id=payment.id, attempt=attempt, source=source, actor=actor)
+    return payment_apply_attempt(attempt=attempt, source=source, actor=actor)
 
 
 def payment_sync(*, payment: Payment, source: str, actor: str) -> Payment:
@@ -228,9 +228,7 @@ def payment_sync(*, payment: Payment, source: str, actor: str) -> Payment:
     if not payment.razorpay_order_id:
         return payment
     for attempt in get_gateway().order_payments(payment.razorpay_order_id):
-        payment = payment_apply_attempt(
-            payment_id=payment.id, attempt=attempt, source=source, actor=actor
-        )
+        payment = payment_apply_attempt(attempt=attempt, source=source, actor=actor)
     return payment
 
 
@@ -247,16 +245,17 @@ def _check_belongs(payment: Payment, attempt: GatewayPayment) -> None:
         )
 
 
-def payment_apply_attempt(
-    *, payment_id: str, attempt: GatewayPayment, source: str, actor: str = ""
-) -> Payment:
-    """Records what Razorpay says of one payment attempt and moves our payment forward.
+def payment_apply_attempt(*, attempt: GatewayPayment, source: str, actor: str = "") -> Payment:
+    """Records what Razorpay says of one payment attempt and moves the payment of its order
+    forward (PaymentNotFound: the order is not ours).
 
     Order-independent: an attempt's status and the payment's status only ever rise, so any
     delivery order of the same facts ends in the same state.
     """
-    with transaction.atomic():
-        payment = payment_lock(payment_id)
+    # No savepoint of its own inside a caller's transaction (a webhook's): nobody catches an
+    # error between the two, so the caller's rollback covers these writes.
+    with transaction.atomic(savepoint=False):
+        payment = payment_lock(order_id=attempt.order_id)
         _check_belongs(payment, attempt)
         _attempt_upsert(payment, attempt)
         target = _STATUS_FROM_GATEWAY.get(attempt.status)

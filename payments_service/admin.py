@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 
-from .client_apps import api_key_issue, api_key_revoke_all, api_key_rotate
+from .client_apps import api_key_issue, api_key_revoke_all, api_key_rotate, forget_checked_keys
 from .models import ApiKey, ClientApp, IdempotencyKey
 
 
@@ -44,7 +44,9 @@ class ClientAppAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if not change:
+        if change:  # e.g. deactivated: its keys stop working (other processes: within seconds)
+            forget_checked_keys()
+        else:
             key = api_key_issue(client_app=obj)
             self._show_key_once(request, obj, key)
 

@@ -2,8 +2,10 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework import authentication, exceptions
 
@@ -12,6 +14,13 @@ from .logs import log_context_bind
 from .models import ApiKey, ClientApp
 
 KEY_PREFIX = "psk_"
+
+# key hash -> (checked until, on time.monotonic; the app; the key's expiry). Per process: a hit
+# skips the lookup query, which costs more CPU than anything else on a read. Misses are never
+# kept, so unknown keys cannot grow it; the size cap bounds many live keys.
+_checked: dict[str, tuple[float, ClientApp, datetime | None]] = {}
+_CHECKED_MAX = 10_000
+_monotonic = time.monotonic  # tests move it
 
 
 def _hash(key: str) -> str:
@@ -38,28 +47,53 @@ def api_key_rotate(*, client_app: ClientApp, grace: timedelta) -> str:
         live = ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True)
         live.filter(expires_at__isnull=True).update(expires_at=deadline)
         live.filter(expires_at__gt=deadline).update(expires_at=deadline)
+        forget_checked_keys()
         return api_key_issue(client_app=client_app)
 
 
 def api_key_revoke_all(*, client_app: ClientApp) -> int:
-    """Every key of the app stops working now."""
-    return ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True).update(
+    """Every key of the app stops working: in this process now, in the others within
+    API_KEY_CACHE_SECONDS."""
+    revoked = ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True).update(
         revoked_at=now()
     )
+    forget_checked_keys()
+    return revoked
 
 
 def client_app_for_key(key: str) -> ClientApp | None:
-    """The active app owning a live key, in one query."""
+    """The active app owning a live key: one query, or none when this process checked the key
+    less than API_KEY_CACHE_SECONDS ago."""
     if not key.startswith(KEY_PREFIX):
         return None
-    api_key = (
-        ApiKey.objects.select_related("client_app")
-        .filter(key_hash=_hash(key), revoked_at__isnull=True, client_app__is_active=True)
-        .first()
-    )
-    if api_key is None or (api_key.expires_at and api_key.expires_at <= now()):
+    digest = _hash(key)
+    checked = _checked.get(digest)
+    if checked is None or checked[0] <= _monotonic():
+        api_key = (
+            ApiKey.objects.select_related("client_app")
+            .filter(key_hash=digest, revoked_at__isnull=True, client_app__is_active=True)
+            .first()
+        )
+        if api_key is None:
+            _checked.pop(digest, None)
+            return None
+        ttl = settings.API_KEY_CACHE_SECONDS
+        checked = (_monotonic() + ttl, api_key.client_app, api_key.expires_at)
+        if ttl > 0:
+            if len(_checked) >= _CHECKED_MAX:
+                _checked.clear()
+            _checked[digest] = checked
+    _, app, expires_at = checked
+    if expires_at and expires_at <= now():
         return None
-    return api_key.client_app
+    return app
+
+
+def forget_checked_keys() -> None:
+    """This process checks every key again (after a change to keys or apps). Again once the
+    change commits: a request in between may have cached what was there before."""
+    _checked.clear()
+    transaction.on_commit(_checked.clear)
 
 
 class ClientAppAuthentication(authentication.BaseAuthentication):

@@ -13,10 +13,10 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from rest_framework.response import Response
 
 from .clock import now
+from .db import insert_unless_exists
 from .metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENT_REPLAYS
 from .models import ClientApp, IdempotencyKey
 from .problems import ProblemError
@@ -59,18 +59,17 @@ def idempotency_claim(
         raise IdempotencyKeyMissing(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.")
     digest = fingerprint(body)
     current = now()
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                client_app=client_app,
-                operation=operation,
-                key=key,
-                fingerprint=digest,
-                locked_until=current + timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS),
-                expires_at=current + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
-            )
-    except IntegrityError:
-        pass
+    claimed = insert_unless_exists(
+        IdempotencyKey,
+        client_app=client_app,
+        operation=operation,
+        key=key,
+        fingerprint=digest,
+        locked_until=current + timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS),
+        expires_at=current + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+    )
+    if claimed is not None:
+        return claimed
     existing = IdempotencyKey.objects.filter(
         client_app=client_app, operation=operation, key=key
     ).first()

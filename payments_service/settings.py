@@ -259,6 +259,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # --- Payments --------------------------------------------------------------------------------
 PAYMENT_MAX_AMOUNT = env_int("PAYMENT_MAX_AMOUNT", 50_000_000)
 
+# --- Client apps ------------------------------------------------------------------------------
+# Each process remembers a key it has checked this long, so most requests skip the key lookup;
+# a key revoked (or an app deactivated) elsewhere stops working within it. 0: look up every time.
+API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
+
 # --- Rate limits (django-ratelimit rates, counted in the default cache) -----------------------
 RATE_LIMIT_CLIENT_APP = env("RATE_LIMIT_CLIENT_APP", "600/m")
 RATE_LIMIT_CONFIRM_IP = env("RATE_LIMIT_CONFIRM_IP", "120/m")

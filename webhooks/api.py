@@ -65,7 +65,8 @@ class RazorpayWebhookApi(APIView):
         )
         duplicate = event.status in WebhookEvent.FINAL
         try:
-            event = webhook_process(event_pk=event.pk)
+            if not duplicate:  # a final status never changes: nothing to lock or apply
+                event = webhook_process(event_pk=event.pk)
         except Exception:  # stored as failed; a 500 makes Razorpay deliver it again
             WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
             return problem_from_exception(

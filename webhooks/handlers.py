@@ -2,6 +2,7 @@
 API. A handler returns the payment (and refund) it touched; `Ignored` says the event is not ours."""
 
 from payments import services as payments
+from payments.errors import PaymentNotFound
 from payments.models import Payment, Source
 from payments_service.integrations.razorpay import Payment as GatewayPayment
 from payments_service.integrations.razorpay import Refund as GatewayRefund
@@ -28,12 +29,12 @@ def apply_payment_entity(payload: dict, *, actor: str) -> tuple[Payment, None]:
     """payment.authorized / .captured / .failed and order.paid all carry the payment as it was
     when the event was made; applying a snapshot only ever moves our payment forward."""
     attempt = GatewayPayment.from_api(_entity(payload, "payment"))
-    payment = Payment.objects.filter(razorpay_order_id=attempt.order_id).only("pk").first()
-    if payment is None:
-        raise Ignored(f"order {attempt.order_id} was not created by this service")
-    payment = payments.payment_apply_attempt(
-        payment_id=payment.pk, attempt=attempt, source=Source.WEBHOOK, actor=actor
-    )
+    try:
+        payment = payments.payment_apply_attempt(
+            attempt=attempt, source=Source.WEBHOOK, actor=actor
+        )
+    except PaymentNotFound as exc:
+        raise Ignored(f"order {attempt.order_id} was not created by this service") from exc
     return payment, None
 
 

@@ -10,9 +10,10 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from payments_service.clock import now
+from payments_service.db import insert_unless_exists
 from payments_service.integrations.razorpay import get_gateway
 from payments_service.metrics import WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.problems import ProblemError
@@ -42,17 +43,16 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEv
         raise WebhookMalformed("Expected a JSON object with `event` and `payload`.")
     # Razorpay always sends the id; without it, the body's hash still deduplicates copies.
     event_id = claimed_id[:128] or "sha256:" + hashlib.sha256(body).hexdigest()
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                event_id=event_id,
-                event_type=envelope["event"][:64],
-                account_id=str(envelope.get("account_id") or "")[:64],
-                body=body.decode(),
-                headers={name: headers.get(name, "") for name in _KEPT_HEADERS},
-                created_at=_timestamp(envelope.get("created_at")),
-            )
-    except IntegrityError:
+    event = insert_unless_exists(
+        WebhookEvent,
+        event_id=event_id,
+        event_type=envelope["event"][:64],
+        account_id=str(envelope.get("account_id") or "")[:64],
+        body=body.decode(),
+        headers={name: headers.get(name, "") for name in _KEPT_HEADERS},
+        created_at=_timestamp(envelope.get("created_at")),
+    )
+    if event is None:  # a copy of an event already stored
         return WebhookEvent.objects.get(event_id=event_id)
     if event.created_at:  # the first delivery only: redeliveries are late on purpose
         lag = (event.received_at - event.created_at).total_seconds()

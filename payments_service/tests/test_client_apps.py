@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from payments_service import client_apps
 from payments_service.client_apps import (
     api_key_revoke_all,
     api_key_rotate,
@@ -62,3 +63,41 @@ def test_rotate_and_revoke_commands(capsys):
     assert status_with(old) == status_with(new) == 200
     call_command("revoke_api_keys", "billing")
     assert status_with(old) == status_with(new) == 401
+
+
+def test_a_checked_key_skips_the_lookup_and_is_checked_again_after_the_cache_time(
+    settings, monkeypatch, django_assert_num_queries
+):
+    settings.API_KEY_CACHE_SECONDS = 5
+    app, key = client_app_create(name="shop")
+    assert client_app_for_key(key) == app
+    with django_assert_num_queries(0):
+        assert client_app_for_key(key) == app
+    # Revoked by another process: this one's memory of the key is not cleared by it.
+    ApiKey.objects.filter(client_app=app).update(revoked_at=app.created_at)
+    assert client_app_for_key(key) == app
+    later = client_apps._monotonic() + 5
+    monkeypatch.setattr(client_apps, "_monotonic", lambda: later)
+    assert client_app_for_key(key) is None
+
+
+def test_changes_made_in_this_process_apply_at_once_despite_the_cache(settings, admin_client):
+    settings.API_KEY_CACHE_SECONDS = 60
+    app, key = client_app_create(name="shop")
+    assert status_with(key) == 200
+    api_key_revoke_all(client_app=app)
+    assert status_with(key) == 401
+    app2, key2 = client_app_create(name="shop2")
+    assert status_with(key2) == 200
+    response = admin_client.post(
+        f"/admin/payments_service/clientapp/{app2.pk}/change/",
+        {
+            "name": "shop2",
+            "api_keys-TOTAL_FORMS": 1,
+            "api_keys-INITIAL_FORMS": 1,
+            "api_keys-0-id": ApiKey.objects.get(client_app=app2).pk,
+            "api_keys-0-client_app": app2.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert status_with(key2) == 401  # saved without is_active: deactivated

@@ -198,14 +198,6 @@ def test_webhooks_are_not_rate_limited_by_client_app_limits(client, order, setti
     assert statuses == {200}
 
 
-def test_webhook_processing_queries(client, order, django_assert_num_queries):
-    envelope = payment_event(order, "payment.captured", "captured")
-    # insert event; lock event; payment by order; lock payment; attempt read + insert;
-    # history; payment update; event update — plus SAVEPOINT/RELEASE of 4 atomic blocks
-    with django_assert_num_queries(9 + 4 * 2):
-        assert deliver(client, envelope).status_code == 200
-
-
 def test_admin_reprocess_action_applies_a_failed_event(admin_client, client, order, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setitem(handlers.HANDLERS, "payment.captured", _explode)
