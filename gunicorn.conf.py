@@ -30,7 +30,8 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 wsgi_app = "payments_service.wsgi:application"
 
 # Logs in the service's format (JSON in production); the access log's fields come from these.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Off unless asked for: the service's own line per request already says the same and more.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 logconfig_dict = gunicorn_logging_config(LOG_FORMAT, LOG_LEVEL, access_log=bool(accesslog))

@@ -7,11 +7,13 @@ secrets are replaced. Extra fields whose name says they hold a secret are replac
 """
 
 import contextvars
+import functools
 import json
 import logging
 import re
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_context", default=None)
@@ -53,22 +55,36 @@ def log_context_bind(**fields) -> None:
 
 
 def mask(text: str) -> str:
-    text = _EMAIL.sub(r"\1***@\2", text)
+    # Every line passes here: a pattern runs only when a cheap substring test says it can match.
+    if "@" in text:
+        text = _EMAIL.sub(r"\1***@\2", text)
     text = _PHONE.sub(lambda m: "*" * (len(m[1]) - 4) + m[1][-4:], text)
-    text = _API_KEY.sub("psk_" + REDACTED, text)
-    text = _BEARER.sub(r"\1 " + REDACTED, text)
+    if "psk_" in text:
+        text = _API_KEY.sub("psk_" + REDACTED, text)
+    lowered = text.lower()
+    if "bearer" in lowered or "basic" in lowered:
+        text = _BEARER.sub(r"\1 " + REDACTED, text)
     text = _HMAC_HEX.sub(REDACTED, text)
-    for secret in _secrets():
+    # gunicorn's master logs before (without) Django: nothing to mask then, and nothing cached.
+    for secret in _secrets() if settings.configured else ():
         text = text.replace(secret, REDACTED)
-        text = text.replace(json.dumps(secret)[1:-1], REDACTED)  # as it appears inside JSON
     return text
 
 
-def _secrets() -> list[str]:
-    if not settings.configured:  # gunicorn's master logs before (without) Django
-        return []
+@functools.cache
+def _secrets() -> tuple[str, ...]:
+    """The service's secrets, as they are and as they appear inside JSON."""
     values = (str(getattr(settings, name, "") or "") for name in _SECRET_SETTINGS)
-    return [value for value in values if len(value) >= 8]
+    found = [value for value in values if len(value) >= 8]
+    return tuple(dict.fromkeys(found + [json.dumps(value)[1:-1] for value in found]))
+
+
+def _forget_secrets(*, setting: str, **kwargs) -> None:
+    if setting in _SECRET_SETTINGS:
+        _secrets.cache_clear()
+
+
+setting_changed.connect(_forget_secrets)
 
 
 class ContextFilter(logging.Filter):

@@ -12,6 +12,7 @@ from django.urls import Resolver404, resolve
 from .logs import log_context_end, log_context_start
 from .metrics import HTTP_REQUESTS
 from .problems import PROBLEM_CONTENT_TYPE, problem_from_exception, problem_response
+from .ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class RequestTelemetryMiddleware:
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 1),
+                "remote_addr": client_ip(request),
             },
         )
         return response

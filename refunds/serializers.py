@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
 
-from .models import Refund, RefundSpeed
+from .models import RefundSpeed, RefundStatus
 
 
 class RefundCreateInput(StrictInputSerializer):
@@ -20,31 +20,21 @@ class _BlankAsNull(serializers.CharField):
         return value or None
 
 
-class RefundOutput(serializers.ModelSerializer):
+class RefundOutput(serializers.Serializer):
+    # Declared, not a ModelSerializer, which rebuilds its fields on every response.
+    id = serializers.CharField()
     paymentId = serializers.CharField(source="payment_id")
+    amount = serializers.IntegerField(help_text="In the currency's smallest unit.")
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=RefundStatus.choices)
     speedRequested = serializers.CharField(source="speed_requested")
     speedProcessed = _BlankAsNull(source="speed_processed", allow_null=True)
+    reason = serializers.CharField(help_text="Empty when not given.")
+    notes = serializers.DictField(
+        child=serializers.CharField(), help_text="The client's own notes."
+    )
     razorpayRefundId = _BlankAsNull(source="razorpay_refund_id", allow_null=True)
     failureReason = _BlankAsNull(source="failure_reason", allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
-
-    class Meta:
-        model = Refund
-        fields = [
-            "id",
-            "paymentId",
-            "amount",
-            "currency",
-            "status",
-            "speedRequested",
-            "speedProcessed",
-            "reason",
-            "notes",
-            "razorpayRefundId",
-            "failureReason",
-            "createdAt",
-            "updatedAt",
-            "processedAt",
-        ]

@@ -88,6 +88,7 @@ def test_gunicorn_workers_share_metrics_log_json_and_stop_gracefully(tmp_path):
         WEB_CONCURRENCY="2",
         GUNICORN_THREADS="2",
         LOG_FORMAT="json",
+        GUNICORN_ACCESSLOG="-",  # off by default
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     try:

@@ -161,6 +161,20 @@ def test_unreachable_gateway_is_unavailable(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_proxy_settings_of_the_environment_apply(simulator, razorpay, monkeypatch):
+    with socket.socket() as probe:  # a proxy that is not there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    with pytest.raises(GatewayUnavailable):
+        gateway_at(simulator.url).fetch_order("order_AAAAAAAAAAAAAA")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with pytest.raises(GatewayRejected):  # reached the simulator, which knows no such order
+        gateway_at(simulator.url).fetch_order("order_AAAAAAAAAAAAAA")
+
+
 def test_reads_are_retried_once_but_creates_are_not(razorpay, caplog):
     order = get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
     razorpay.faults(error_rate=1.0, error_status=502)

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from conftest import SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
-from payments_service.logs import logging_config
+from payments_service.logs import logging_config, mask
 from payments_service.tests.test_settings import PRODUCTION, manage
 from webhooks.tests.events import event, payment_entity, sign
 
@@ -78,6 +78,7 @@ def test_a_paid_payment_logs_json_lines_with_context_and_no_secrets_or_pii(
     assert order_create["gateway_ms"] > 0
     finished = next(line for line in initiate_lines if line.get("route") == "payments/initiate")
     assert finished["status"] == 201
+    assert finished["remote_addr"] == "127.0.0.1"
     assert finished["level"] == "INFO"
     assert finished["timestamp"]
 
@@ -116,3 +117,20 @@ def test_log_format_is_json_in_production_and_plain_in_development():
     assert manage("shell", "--no-imports", "-c", script).stdout == "plain\n"
     refused = manage("check", LOG_FORMAT="xml")
     assert refused.returncode != 0 and "LOG_FORMAT must be json or plain" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("mail Customer.Name@Example.co.in now", "mail C***@Example.co.in now"),
+        ("call +919876543210 or 9876543210", "call *********3210 or ******3210"),
+        ("key psk_AbC-123_xyz used", "key psk_[redacted] used"),
+        ("BEARER abc.def and Basic dXNlcjpwYXNz", "BEARER [redacted] and Basic [redacted]"),
+        ("sig " + "a1" * 32 + ".", "sig [redacted]."),
+        ('{"s": "we\\"bhook-secret"}', '{"s": "[redacted]"}'),  # the secret as JSON writes it
+        ("nothing to hide 2026-11-26T07:02:51", "nothing to hide 2026-11-26T07:02:51"),
+    ],
+)
+def test_mask_hides_each_kind_of_sensitive_text(settings, text, masked):
+    settings.RAZORPAY_WEBHOOK_SECRET = 'we"bhook-secret'
+    assert mask(text) == masked

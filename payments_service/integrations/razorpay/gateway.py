@@ -10,6 +10,7 @@ and knows the status.
 import hashlib
 import hmac
 import logging
+import os
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -32,9 +33,16 @@ _ALREADY_CAPTURED = "This payment has already been captured"
 
 
 class _GatewaySession(requests.Session):
-    def __init__(self, timeout: tuple[float, float], pool_size: int):
+    def __init__(self, base_url: str, timeout: tuple[float, float], pool_size: int):
         super().__init__()
         self.timeout = timeout
+        # requests reads the proxy and CA-bundle variables on every call, walking the whole
+        # environment (a tenth of an order's CPU); read them once, as requests would.
+        self.proxies = requests.utils.get_environ_proxies(base_url)
+        self.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self.trust_env = False
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
@@ -100,7 +108,7 @@ class RazorpayGateway:
         self._key_secret = key_secret
         self._webhook_secrets = [secret for secret in webhook_secrets if secret]
         self._retries = retries
-        session = _GatewaySession((connect_timeout, read_timeout), pool_size)
+        session = _GatewaySession(base_url, (connect_timeout, read_timeout), pool_size)
         self._client = _Client(session=session, auth=(key_id, key_secret), base_url=base_url)
 
     # --- orders ---------------------------------------------------------------------------
