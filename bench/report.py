@@ -135,7 +135,8 @@ def render(meta: dict, results: list[dict], cfg) -> str:
         f"(`WEB_CONCURRENCY={cfg.workers} GUNICORN_THREADS={cfg.threads}`), production settings "
         "(`ENVIRONMENT=production`, `BENCH_ALLOW_SIMULATOR=true`, `SECURE_SSL_REDIRECT=false`, "
         f"rate limits counted in Redis db {cfg.redis_db} but set to `{cfg.rate_limit}` because one "
-        "app and one IP stand for many), INFO logs on and gunicorn's access log off, as in production"
+        "app and one IP stand for many), INFO logs on and gunicorn's access log off"
+        ", as in production"
     )
     add(
         f"- Load before the run: {', '.join(f'{x:.2f}' for x in meta.get('load_before', []))}; "
