@@ -1250,7 +1250,7 @@ def parse_args(argv=None):
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument(
         "--tune",
-        default=env("BENCH_TUNE", "3x8,2x32,4x12"),
+        default=env("BENCH_TUNE", "2x32,4x8,6x4,6x8"),
         help="other WORKERSxTHREADS to compare (phase tune; '' for none)",
     )
     parser.add_argument(
