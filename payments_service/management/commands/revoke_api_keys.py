@@ -7,7 +7,10 @@ from payments_service.models import ClientApp
 
 
 class Command(BaseCommand):
-    help = "Revoke every API key of a client app immediately."
+    help = (
+        "Revoke every API key of a client app (running servers stop accepting them within "
+        "API_KEY_CACHE_SECONDS)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name")
