@@ -19,6 +19,19 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def rate_allows(request, *, group: str, key: str, rate: str) -> tuple[bool, int]:
+    """Counts one event of `key` in `group`: whether it is within `rate`, and the seconds left
+    in the current window. A cache outage allows it."""
+    try:
+        usage = get_usage(request, group=group, key=lambda *_: key, rate=rate, increment=True)
+    except Exception:  # a cache outage must not take payments down with it
+        logger.warning("rate limit %s not checked: cache unavailable", group)
+        return True, 0
+    if not usage:  # RATELIMIT_FAIL_OPEN: the cache did not answer
+        return True, 0
+    return not usage["should_limit"], usage["time_left"]
+
+
 class _RateLimit(BaseThrottle):
     group: str
     rate_setting: str
@@ -27,19 +40,13 @@ class _RateLimit(BaseThrottle):
         raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
-        try:
-            usage = get_usage(
-                request,
-                group=self.group,
-                key=lambda group, req: self.key(req),
-                rate=getattr(settings, self.rate_setting),
-                increment=True,
-            )
-        except Exception:  # a cache outage must not take payments down with it
-            logger.warning("rate limit %s not checked: cache unavailable", self.group)
-            return True
-        self.time_left = usage["time_left"] if usage else 0
-        return not (usage and usage["should_limit"])
+        allowed, self.time_left = rate_allows(
+            request,
+            group=self.group,
+            key=str(self.key(request)),
+            rate=getattr(settings, self.rate_setting),
+        )
+        return allowed
 
     def wait(self) -> int:
         return max(1, self.time_left)

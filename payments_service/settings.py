@@ -272,6 +272,12 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 # A cache that does not answer must not turn every request into a 429.
 RATELIMIT_FAIL_OPEN = True
 
+# --- Webhooks --------------------------------------------------------------------------------
+# Deliveries that fail verification are kept for inspection, but at most this many a minute
+# across all processes (a flood of forgeries must not fill the database) and for this long.
+WEBHOOK_REJECTED_KEPT_RATE = env("WEBHOOK_REJECTED_KEPT_RATE", "10/m")
+WEBHOOK_REJECTED_RETENTION_SECONDS = env_duration("WEBHOOK_REJECTED_RETENTION", "7d")
+
 # --- Reconciliation --------------------------------------------------------------------------
 # A payment still `created`, or a refund still `pending`, this long after creation is "stuck".
 RECONCILE_STUCK_AFTER_SECONDS = env_duration("RECONCILE_STUCK_AFTER", "24h")

@@ -8,8 +8,9 @@ with its error. Processing uses the verified payload only: no gateway call, a fe
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from payments_service.clock import now
@@ -17,6 +18,7 @@ from payments_service.db import insert_unless_exists
 from payments_service.integrations.razorpay import get_gateway
 from payments_service.metrics import WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.problems import ProblemError
+from payments_service.ratelimit import rate_allows
 
 from .errors import WebhookMalformed, WebhookSignatureInvalid, WebhookSignatureMissing
 from .handlers import HANDLERS, Ignored
@@ -64,32 +66,55 @@ def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
     """Applies a stored event once. A copy already processed or ignored is left alone (unless
     `force`, for an operator's replay: applying is idempotent). A permanent failure (mismatch)
     is kept as `failed`; any other exception is saved and re-raised as transient."""
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+            if event.status in WebhookEvent.FINAL and not force:
+                return event
+            try:
+                event.payment, event.refund = _apply(event)
+            except Exception as exc:
+                # Out of the transaction, so the handler's writes roll back: cheaper than a
+                # savepoint on every delivery, for failures that are rare.
+                raise _HandlerFailed from exc
+            return _record(event, WebhookEvent.Status.PROCESSED, "")
+    except _HandlerFailed as failed:
+        return _record_failure(event_pk, failed.__cause__, force=force)
+
+
+class _HandlerFailed(Exception):
+    pass
+
+
+def _record_failure(event_pk: int, exc: Exception, *, force: bool) -> WebhookEvent:
+    if isinstance(exc, Ignored):
+        status, error, transient = WebhookEvent.Status.IGNORED, str(exc), False
+    elif isinstance(exc, (ProblemError, ValueError, KeyError, TypeError)):
+        # Amount or id mismatch, a malformed entity: redelivery cannot fix it.
+        status, error, transient = WebhookEvent.Status.FAILED, f"{exc}", False
+    else:
+        status, error, transient = (
+            WebhookEvent.Status.FAILED,
+            f"{exc.__class__.__name__}: {exc}",
+            True,
+        )
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
         if event.status in WebhookEvent.FINAL and not force:
-            return event
-        event.attempts += 1
-        transient = None
-        try:
-            with transaction.atomic():  # a failing handler's writes roll back, not the record
-                event.payment, event.refund = _apply(event)
-            event.status, event.last_error = WebhookEvent.Status.PROCESSED, ""
-        except Ignored as exc:
-            event.status, event.last_error = WebhookEvent.Status.IGNORED, str(exc)
-        except (ProblemError, ValueError, KeyError, TypeError) as exc:
-            # Amount or id mismatch, a malformed entity: redelivery cannot fix it.
-            event.status, event.last_error = WebhookEvent.Status.FAILED, f"{exc}"
-        except Exception as exc:
-            logger.exception("webhook %s failed; Razorpay will redeliver it", event.event_id)
-            event.status = WebhookEvent.Status.FAILED
-            event.last_error = f"{exc.__class__.__name__}: {exc}"
-            transient = exc
-        event.processed_at = now()
-        event.save(
-            update_fields=["status", "last_error", "attempts", "payment", "refund", "processed_at"]
-        )
-    if transient is not None:
-        raise transient
+            return event  # a copy applied it while this one's writes rolled back
+        _record(event, status, error)
+    if transient:
+        logger.error("webhook %s failed; Razorpay will redeliver it", event.event_id, exc_info=exc)
+        raise exc
+    return event
+
+
+def _record(event: WebhookEvent, status: str, error: str) -> WebhookEvent:
+    event.attempts += 1
+    event.status, event.last_error, event.processed_at = status, error, now()
+    event.save(
+        update_fields=["status", "last_error", "attempts", "payment", "refund", "processed_at"]
+    )
     return event
 
 
@@ -117,6 +142,11 @@ def _timestamp(value) -> datetime | None:
 def _reject(reason: str, body: bytes, event_id: str, signature: str, remote_addr: str) -> None:
     logger.warning("webhook rejected: %s (event id %r)", reason, event_id[:128])
     WEBHOOK_EVENTS.labels("unverified", reason).inc()
+    kept, _ = rate_allows(
+        None, group="webhooks-rejected", key="kept", rate=settings.WEBHOOK_REJECTED_KEPT_RATE
+    )
+    if not kept:  # counted and logged above; the table stays bounded
+        return
     RejectedDelivery.objects.create(
         reason=reason,
         event_id=event_id[:128],
@@ -126,3 +156,10 @@ def _reject(reason: str, body: bytes, event_id: str, signature: str, remote_addr
         body=body[:65536].decode(errors="replace").replace("\x00", "\ufffd"),
         remote_addr=remote_addr[:64],
     )
+
+
+def webhook_purge_rejected() -> int:
+    """Deletes rejected deliveries older than WEBHOOK_REJECTED_RETENTION."""
+    cutoff = now() - timedelta(seconds=settings.WEBHOOK_REJECTED_RETENTION_SECONDS)
+    deleted, _ = RejectedDelivery.objects.filter(received_at__lt=cutoff).delete()
+    return deleted

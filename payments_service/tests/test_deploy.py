@@ -111,8 +111,10 @@ def test_gunicorn_workers_share_metrics_log_json_and_stop_gracefully(tmp_path):
             counts.add(readyz_count(scraped))
         assert counts == {20.0}
     finally:
-        assert server.stop() == 0
-    lines = [json.loads(line) for line in server.log.read_text().splitlines()]
+        exit_code = server.stop()
+    output = server.log.read_text()
+    assert exit_code == 0, output[-4000:]
+    lines = [json.loads(line) for line in output.splitlines()]
     access = {line["request_id"]: line for line in lines if line["logger"] == "gunicorn.access"}
     assert set(ids) <= set(access)
     assert access["probe-7"]["path"] == "/readyz"

@@ -1,6 +1,7 @@
 """POST /webhooks/razorpay: verified, stored, deduplicated, applied forward-only."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,29 @@ def test_missing_signature_is_400(client, order):
     assert response.status_code == 400
     assert response.json()["code"] == "signature_missing"
     assert RejectedDelivery.objects.get().reason == "signature_missing"
+
+
+def test_a_flood_of_forgeries_is_refused_but_only_a_few_are_kept(client, order, settings):
+    settings.WEBHOOK_REJECTED_KEPT_RATE = "3/m"
+    envelope = payment_event(order, "payment.captured", "captured")
+    statuses = {
+        deliver(client, envelope, event_id=f"evt_forged{n}", signature="f" * 64).status_code
+        for n in range(10)
+    }
+    assert statuses == {400}
+    assert RejectedDelivery.objects.count() == 3
+
+
+def test_rejected_deliveries_are_purged_after_their_retention(client, order, settings, capsys):
+    settings.WEBHOOK_REJECTED_RETENTION_SECONDS = 3600
+    envelope = payment_event(order, "payment.captured", "captured")
+    for event_id in ("evt_old", "evt_new"):
+        deliver(client, envelope, event_id=event_id, signature="f" * 64)
+    old = RejectedDelivery.objects.filter(event_id="evt_old")
+    old.update(received_at=old.get().received_at - timedelta(hours=2))
+    call_command("purge_rejected_deliveries")
+    assert "Purged 1 " in capsys.readouterr().out
+    assert list(RejectedDelivery.objects.values_list("event_id", flat=True)) == ["evt_new"]
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"event": "x"}', b"\xff\xfe"])
