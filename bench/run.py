@@ -1164,7 +1164,19 @@ def versions(stack: Stack) -> dict:
         found["pgbench"] = run_cmd(["pgbench", "--version"], timeout=10).strip()
     with contextlib.suppress(Exception):
         found["commit"] = run_cmd(["git", "rev-parse", "--short", "HEAD"], timeout=10).strip()
-        dirty = run_cmd(["git", "status", "--porcelain", "--untracked-files=no"], timeout=10)
+        # The previous run's results, which this run replaces, do not count as changes.
+        dirty = run_cmd(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!bench/RESULTS.*",
+            ],
+            timeout=10,
+        )
         found["worktree"] = "with uncommitted changes" if dirty.strip() else "clean"
     return found
 
