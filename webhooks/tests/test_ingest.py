@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange
-from webhooks import handlers
+from webhooks import handlers, services
 from webhooks.models import RejectedDelivery, WebhookEvent
 from webhooks.tests.events import deliver, event, order_entity, payment_entity, sign
 
@@ -91,6 +91,19 @@ def test_event_for_an_order_made_elsewhere_is_ignored_with_the_reason(client, ra
     assert "order_100000000order" in stored.last_error
 
 
+def test_a_payment_without_an_order_is_ignored_not_matched_to_one_of_ours_without_one(
+    client, order, client_app
+):
+    unordered = Payment.objects.create(
+        client_app=client_app, external_ref="no-order-yet", amount=1000, currency="INR"
+    )
+    entity = payment_entity(order_id=None, payment_id="pay_NoOrder000001")
+    assert deliver(client, event("payment.captured", entity)).json()["status"] == "ignored"
+    unordered.refresh_from_db()
+    assert unordered.status == "created"
+    assert not PaymentAttempt.objects.exists()
+
+
 def test_unhandled_event_types_are_stored_as_ignored(client, order):
     envelope = payment_event(order, "payment.dispute.created", "captured")
     assert deliver(client, envelope).json()["status"] == "ignored"
@@ -128,6 +141,31 @@ def test_a_handler_crash_answers_500_and_a_redelivery_completes_it(client, order
     assert again.status_code == 200 and again.json()["status"] == "processed"
     stored.refresh_from_db()
     assert (stored.status, stored.attempts, stored.last_error) == ("processed", 2, "")
+
+
+def test_a_handler_failing_after_writing_leaves_none_of_its_writes(client, order, monkeypatch):
+    def apply_then_fail(payload, *, actor):
+        handlers.apply_payment_entity(payload, actor=actor)
+        raise RuntimeError("database hiccup after the payment was updated")
+
+    monkeypatch.setitem(handlers.HANDLERS, "payment.captured", apply_then_fail)
+    response = deliver(client, payment_event(order, "payment.captured", "captured"))
+    assert response.status_code == 500
+    assert WebhookEvent.objects.get().status == "failed"
+    order.refresh_from_db()
+    assert order.status == "created"
+    assert not PaymentAttempt.objects.exists()
+    assert not PaymentStatusChange.objects.filter(payment=order, to_status="captured").exists()
+
+
+def test_a_failure_never_overwrites_what_another_copy_applied(client, order):
+    deliver(client, payment_event(order, "payment.captured", "captured"), event_id="evt_both")
+    stored = WebhookEvent.objects.get()
+    # The failing copy's transaction rolled back; the other copy committed first.
+    late = services._record_failure(stored.pk, RuntimeError("late failure"), force=False)
+    assert (late.status, late.attempts) == ("processed", 1)
+    stored.refresh_from_db()
+    assert (stored.status, stored.attempts, stored.last_error) == ("processed", 1, "")
 
 
 def test_process_webhooks_command_retries_failed_events(client, order, monkeypatch, capsys):
