@@ -21,7 +21,8 @@ def client_ip(request) -> str:
 
 def rate_allows(request, *, group: str, key: str, rate: str) -> tuple[bool, int]:
     """Counts one event of `key` in `group`: whether it is within `rate`, and the seconds left
-    in the current window. A cache outage allows it."""
+    in the current window. A cache outage allows it. `request` may be None for events that are
+    not one caller's (the key is given, so django-ratelimit does not read it)."""
     try:
         usage = get_usage(request, group=group, key=lambda *_: key, rate=rate, increment=True)
     except Exception:  # a cache outage must not take payments down with it

@@ -101,3 +101,16 @@ def test_changes_made_in_this_process_apply_at_once_despite_the_cache(settings, 
     )
     assert response.status_code == 302
     assert status_with(key2) == 401  # saved without is_active: deactivated
+
+
+def test_unknown_keys_are_not_remembered_and_the_memory_is_bounded(settings, monkeypatch):
+    settings.API_KEY_CACHE_SECONDS = 60
+    monkeypatch.setattr(client_apps, "_checked", {})
+    monkeypatch.setattr(client_apps, "_CHECKED_MAX", 2)
+    for n in range(5):
+        assert client_app_for_key(f"psk_unknown{n}") is None
+    assert client_apps._checked == {}
+    keys = [client_app_create(name=f"shop{n}")[1] for n in range(3)]
+    for key in keys:
+        assert client_app_for_key(key) is not None
+    assert len(client_apps._checked) <= 2
