@@ -1,6 +1,7 @@
 """Payments in the back office: find, audit, act. Money is never edited by hand: every action
 goes through the same service functions as the API, and is logged with who and why."""
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -33,6 +34,10 @@ class RefundForm(forms.Form):
         help_text="In currency units, e.g. 150.50. Empty: everything still refundable.",
     )
     reason = forms.CharField(max_length=255, help_text="Why: kept with the refund and the log.")
+    # One per rendered form: submitting it twice (a double click, a resent POST) refunds once.
+    token = forms.CharField(
+        max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
+    )
 
     def clean_amount(self) -> int | None:
         text = self.cleaned_data["amount"].strip()
@@ -204,8 +209,9 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             "refund",
             "Refund",
             RefundForm,
-            lambda payment, form: refund_services.refund_create(
-                payment_id=payment.pk,
+            lambda payment, form: refund_services.refund_create_keyed(
+                key=form.cleaned_data["token"],
+                payment=payment,
                 amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
                 requested_by=f"user:{request.user.get_username()}",

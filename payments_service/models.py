@@ -60,6 +60,9 @@ class IdempotencyKey(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     # A request that crashed mid-way leaves its claim; it lapses at this time.
     locked_until = models.DateTimeField()
+    # The id of the request's first durable write (a refund), recorded in that write's own
+    # transaction: a takeover after a crash resumes it, never starts it again.
+    resource_id = models.CharField(max_length=32, blank=True, default="")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

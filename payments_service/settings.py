@@ -289,10 +289,17 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # workers do not cut a slow request short), so a crashed one's key is free again after it.
 IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
 
+# --- Crash tests -----------------------------------------------------------------------------
+# Points at which a request stalls so that a test can SIGKILL the process there (crashpoints.py).
+CRASH_POINTS = frozenset(env_list("CRASH_POINTS"))
+if IS_PRODUCTION and CRASH_POINTS:
+    raise ImproperlyConfigured("CRASH_POINTS is for crash tests only; unset it in production")
+
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, refusing deep nesting and lone surrogates before a view sees the body.
+    "DEFAULT_PARSER_CLASSES": ["payments_service.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_THROTTLE_CLASSES": [],

@@ -49,6 +49,7 @@ class PaymentRefundsApi(ClientAppApi):
             notes=fields.get("notes"),
             requested_by=f"app:{request.user.name}",
             source=Source.API,
+            claim=request.idempotency_claim,
         )
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 

@@ -42,3 +42,12 @@ class RefundMismatch(ProblemError):
     status = 409
     code = "refund_mismatch"
     title = "The Razorpay refund does not match this refund"
+
+
+class RefundAlreadyRequested(ProblemError):
+    """A staff refund whose idempotency key (the admin form's token, the command's key) has
+    already made its refund: a double submit, answered without refunding again."""
+
+    status = 409
+    code = "refund_already_requested"
+    title = "This refund was already requested"

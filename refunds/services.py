@@ -4,7 +4,9 @@ A refund is reserved (`pending`) under its payment's lock and committed; only th
 asked, with the refund's own id as `X-Refund-Idempotency`; its answer, a webhook or
 `sync_refunds` settles the refund in a new short transaction. So no lock is held across a
 gateway call, concurrent refunds can never add up past the payment (pending ones count), and
-re-sending a refund whose answer was lost cannot refund twice.
+re-sending a refund whose answer was lost cannot refund twice. A refund asked for under an
+idempotency key is recorded on the key as it is reserved, so a retry of a crashed request
+resumes that refund and never reserves a second one.
 """
 
 import logging
@@ -15,15 +17,19 @@ from django.db.models import Q
 from payments.models import Payment, PaymentStatus
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
+from payments_service.crashpoints import crash_point
+from payments_service.idempotency import idempotency_record, idempotency_run
 from payments_service.integrations.razorpay import (
     GatewayRejected,
     GatewayUnavailable,
     get_gateway,
 )
 from payments_service.integrations.razorpay import Refund as GatewayRefund
+from payments_service.models import IdempotencyKey
 
 from .errors import (
     PaymentNotRefundable,
+    RefundAlreadyRequested,
     RefundAmountTooSmall,
     RefundExceedsRefundable,
     RefundMismatch,
@@ -90,6 +96,7 @@ def refund_create(
     notes: dict[str, str] | None = None,
     requested_by: str,
     source: str,
+    claim: IdempotencyKey | None = None,
 ) -> Refund:
     """Refunds `amount` (None: all that is left) of a captured payment.
 
@@ -97,22 +104,28 @@ def refund_create(
     Razorpay's refusal fails the refund (freeing its amount) and is raised; if Razorpay is
     unavailable or times out, the refund is returned still `pending`, for `refund_sync` to
     settle (re-sending it under the same idempotency key cannot refund twice).
+
+    Under an idempotency `claim`, the reservation is recorded on it in the same transaction. A
+    claim that already holds a refund (its first request crashed or failed after reserving)
+    resumes that refund: sent again under its own key if Razorpay's answer was never recorded,
+    then returned as it stands.
     """
-    with transaction.atomic():
-        payment = payment_lock(payment_id)
-        amount = _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
-        refund = Refund.objects.create(
-            payment=payment,
+    if claim is not None and claim.resource_id:
+        refund = Refund.objects.get(pk=claim.resource_id)
+        logger.info("refund %s: resumed by a retry of its idempotency key", refund.id)
+        if refund.is_final or refund.razorpay_refund_id:
+            return refund
+    else:
+        refund = _reserve(
+            payment_id=payment_id,
             amount=amount,
-            currency=payment.currency,
-            razorpay_payment_id=payment.razorpay_payment_id,
+            claim=claim,
             speed_requested=speed,
             reason=reason,
             notes=notes or {},
             requested_by=requested_by,
             source=source,
         )
-    logger.info("refund %s: %s %s of %s reserved", refund.id, amount, refund.currency, payment.id)
     try:
         answer = _send(refund)
     except GatewayRejected as exc:
@@ -121,7 +134,69 @@ def refund_create(
     except GatewayUnavailable as exc:
         logger.warning("refund %s: %s, left pending for refund_sync", refund.id, exc.code)
         return refund
+    crash_point("refund.sent")
     return refund_apply_gateway(refund=answer, source=source, actor=requested_by)
+
+
+def _reserve(*, payment_id: str, amount: int | None, claim: IdempotencyKey | None, **fields):
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        amount = _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            currency=payment.currency,
+            razorpay_payment_id=payment.razorpay_payment_id,
+            **fields,
+        )
+        if claim is not None:
+            idempotency_record(claim=claim, resource_id=refund.id)
+    logger.info("refund %s: %s %s of %s reserved", refund.id, amount, refund.currency, payment.id)
+    crash_point("refund.reserved")
+    return refund
+
+
+def refund_create_keyed(
+    *,
+    key: str,
+    payment: Payment,
+    amount: int | None,
+    reason: str,
+    speed: str = RefundSpeed.NORMAL,
+    requested_by: str,
+    source: str,
+) -> Refund:
+    """`refund_create` for staff (the admin form's one-time token, `refund_payment
+    --idempotency-key`), under the same idempotency keys as the API: a double submit or a
+    re-run after a crash never refunds twice. A key that has already made its refund raises
+    `RefundAlreadyRequested`, naming it."""
+    answer = idempotency_run(
+        client_app=payment.client_app,
+        operation=f"refunds.staff:{payment.id}",
+        key=key,
+        body={"amount": amount, "reason": reason, "speed": speed},
+        work=lambda claim: (
+            201,
+            {
+                "id": refund_create(
+                    payment_id=payment.id,
+                    amount=amount,
+                    reason=reason,
+                    speed=speed,
+                    requested_by=requested_by,
+                    source=source,
+                    claim=claim,
+                ).id
+            },
+        ),
+    )
+    refund = Refund.objects.get(pk=answer.body["id"])
+    if answer.replayed:
+        raise RefundAlreadyRequested(
+            f"Already asked with this key: refund {refund.id} is {refund.status}.",
+            refundId=refund.id,
+        )
+    return refund
 
 
 def _send(refund: Refund) -> GatewayRefund:

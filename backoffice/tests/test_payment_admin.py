@@ -2,16 +2,27 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group
 
 from payments.models import Payment
+from payments_service.integrations.razorpay import get_gateway
 from refunds.models import Refund
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/admin/payments/payment/"
+
+
+def refund_form(staff, payment, **fields) -> dict:
+    """The refund confirmation page's form for `payment`, as the browser would post it back:
+    its one-time token plus `fields`."""
+    chosen = {"action": "refund", "_selected_action": [payment.id]}
+    page = staff.post(LIST, chosen).content.decode()
+    token = re.search(r'name="token" value="(\w+)"', page)[1]
+    return {**chosen, "confirm": "yes", "token": token, **fields}
 
 
 def test_roles_exist_after_migrate_with_their_permissions():
@@ -57,9 +68,8 @@ def test_finance_refunds_part_through_the_confirmation_page(finance, paid):
     assert b"Confirm: Refund" in confirmation.content
     assert not Refund.objects.exists()
 
-    done = finance.post(
-        LIST, {**chosen, "confirm": "yes", "amount": "4.00", "reason": "damaged item"}, follow=True
-    )
+    form = refund_form(finance, paid, amount="4.00", reason="damaged item")
+    done = finance.post(LIST, form, follow=True)
     assert done.status_code == 200
     refund = Refund.objects.get()
     assert (refund.amount, refund.reason, refund.requested_by) == (
@@ -71,33 +81,25 @@ def test_finance_refunds_part_through_the_confirmation_page(finance, paid):
     assert refund.id in page and "Refund: damaged item" in page and "fiona" in page
 
 
+def test_the_same_refund_form_submitted_twice_refunds_once(finance, paid, razorpay):
+    form = refund_form(finance, paid, amount="4.00", reason="double click")
+    finance.post(LIST, form, follow=True)
+    again = finance.post(LIST, form, follow=True).content.decode()
+    refund = Refund.objects.get()
+    assert f"Already asked with this key: refund {refund.id}" in again
+    assert len(get_gateway().payment_refunds(paid.razorpay_payment_id)) == 1
+
+
 def test_refund_amount_in_units_is_validated(finance, paid):
-    response = finance.post(
-        LIST,
-        {
-            "action": "refund",
-            "_selected_action": [paid.id],
-            "confirm": "yes",
-            "amount": "1.234",
-            "reason": "x",
-        },
-    )
+    response = finance.post(LIST, refund_form(finance, paid, amount="1.234", reason="x"))
     assert b"at most two decimals" in response.content
     assert not Refund.objects.exists()
 
 
 def test_refund_beyond_what_is_refundable_is_reported_not_done(finance, paid):
-    finance.post(
-        LIST,
-        {
-            "action": "refund",
-            "_selected_action": [paid.id],
-            "confirm": "yes",
-            "amount": "11.00",
-            "reason": "too much",
-        },
-        follow=True,
-    )
+    form = refund_form(finance, paid, amount="11.00", reason="too much")
+    page = finance.post(LIST, form, follow=True).content.decode()
+    assert f"Payment {paid.id} has 1000 left to refund" in page
     assert not Refund.objects.exists()
 
 

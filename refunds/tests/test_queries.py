@@ -17,6 +17,7 @@ def test_refund_create_statements(payment, refund, sql):
         locked("payments_payment"),  # reserve the amount under the payment's lock
         "SELECT refunds_refund",  # what its refunds already hold
         "INSERT refunds_refund",  # pending
+        "UPDATE payments_service_idempotencykey",  # the claim's recovery point: this refund
         "COMMIT",
         # (the gateway: create the refund, its idempotency key = our refund id)
         "SELECT refunds_refund",  # Razorpay's answer is matched to ours...

@@ -1,12 +1,14 @@
 """Refunds one payment from the command line, after showing what it will do and asking."""
 
 import sys
+import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
 from payments.models import Source
 from payments_service.problems import ProblemError
 from refunds import selectors, services
+from refunds.errors import RefundAlreadyRequested
 from refunds.models import RefundSpeed
 
 
@@ -32,8 +34,14 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="")
         parser.add_argument("--speed", choices=RefundSpeed.values, default=RefundSpeed.NORMAL)
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        parser.add_argument(
+            "--idempotency-key",
+            help="makes the refund once per key: re-run with the key printed by a run that "
+            "crashed or lost its answer, and it resumes that refund instead of making another "
+            "(default: a new key, printed)",
+        )
 
-    def handle(self, *args, payment, app, amount, reason, speed, yes, **options):
+    def handle(self, *args, payment, app, amount, reason, speed, yes, idempotency_key, **options):
         found = selectors.payment_find(reference=payment, app_name=app)
         if found is None:
             where = f" of app {app!r}" if app else ""
@@ -42,10 +50,16 @@ class Command(BaseCommand):
             raise CommandError("--amount must be a positive number of paise.")
         if len(reason) > 255:
             raise CommandError("--reason must be at most 255 characters.")
+        asked = amount  # what the key's fingerprint covers; None is resolved under the lock
         try:
-            amount = services.refund_amount_check(payment=found, amount=amount)
+            amount = services.refund_amount_check(payment=found, amount=asked)
         except ProblemError as exc:
-            raise CommandError(exc.detail) from exc
+            if not idempotency_key:
+                raise CommandError(exc.detail) from exc
+            # A re-run with a key: its own refund, reserved before a crash, may be what the
+            # preview counts; the keyed call resumes it, or gives this same answer.
+            self._refund(found, idempotency_key, asked, reason, speed)
+            return
 
         reserved = selectors.refund_reserved_amount(payment=found)
         currency = found.currency
@@ -68,15 +82,25 @@ class Command(BaseCommand):
                 self.stdout.write("")
             if answer not in ("y", "yes"):
                 raise CommandError("Aborted: nothing was refunded.")
+        self._refund(found, idempotency_key or uuid.uuid4().hex, asked, reason, speed)
+
+    def _refund(self, found, key: str, amount: int | None, reason: str, speed: str) -> None:
+        currency = found.currency
+        self.stdout.write(f"Idempotency key {key} (after a crash, re-run with --idempotency-key)")
+        self.stdout.flush()
         try:
-            refund = services.refund_create(
-                payment_id=found.id,
+            refund = services.refund_create_keyed(
+                key=key,
+                payment=found,
                 amount=amount,
                 reason=reason,
                 speed=speed,
                 requested_by="command",
                 source=Source.COMMAND,
             )
+        except RefundAlreadyRequested as exc:
+            self.stdout.write(exc.detail)
+            return
         except ProblemError as exc:
             raise CommandError(f"Not refunded ({exc.code}): {exc.detail}") from exc
         self.stdout.write(
