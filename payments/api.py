@@ -3,13 +3,14 @@
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payments_service.api import ClientAppApi, Pagination
 from payments_service.idempotency import idempotent
 from payments_service.openapi import problems
+from payments_service.parsers import JSONParser
 from payments_service.ratelimit import ConfirmIpRateLimit
 
 from . import selectors, services

@@ -17,9 +17,10 @@ class PaymentInitiateInput(StrictInputSerializer):
     sourceApp = serializers.CharField(max_length=64, required=False)
     amount = StrictIntegerField()
     currency = serializers.ChoiceField(choices=sorted(MINIMUM_AMOUNT))
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     contact = serializers.RegexField(
         r"^\+[1-9][0-9]{6,14}$",
+        max_length=20,
         required=False,
         allow_blank=True,
         error_messages={"invalid": "An E.164 phone number, e.g. +919876543210."},
@@ -46,8 +47,9 @@ class PaymentInitiateInput(StrictInputSerializer):
 
 
 class PaymentConfirmInput(StrictInputSerializer):
-    razorpay_order_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=64)
-    razorpay_payment_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=64)
+    # At most as long as the columns they are looked up in and stored in (Razorpay's are 20).
+    razorpay_order_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
+    razorpay_payment_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
     razorpay_signature = serializers.RegexField(r"^[A-Za-z0-9]+$", max_length=128)
 
 
