@@ -51,8 +51,10 @@ class SimulatorControl:
     def reset(self) -> None:
         self._post("/_sim/reset")
 
-    def pay(self, order_id: str, outcome: str = "captured", method: str = "card") -> dict:
-        return self._post(f"/_sim/orders/{order_id}/pay", {"outcome": outcome, "method": method})
+    def pay(self, order_id: str, outcome: str = "captured", method: str = "card", **choice) -> dict:
+        """The handler's fields, or `{"error": {...}}`; `choice`: e.g. error_reason, card_number."""
+        body = {"outcome": outcome, "method": method, **choice}
+        return self._post(f"/_sim/orders/{order_id}/pay", body)
 
     def faults(self, **faults) -> None:
         self._post("/_sim/faults", faults)

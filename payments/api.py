@@ -1,7 +1,7 @@
 """Client-app endpoints for payments. Views validate, call one service, serialize."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser
 from rest_framework.response import Response
@@ -15,7 +15,9 @@ from payments_service.ratelimit import ConfirmIpRateLimit
 
 from . import selectors, services
 from .serializers import (
+    PaymentConfirmFailureInput,
     PaymentConfirmInput,
+    PaymentFailedProblem,
     PaymentInitiateInput,
     PaymentListFilters,
     PaymentOutput,
@@ -56,7 +58,8 @@ class PaymentInitiateApi(ClientAppApi):
 
 class PaymentConfirmApi(APIView):
     """No API key: the checkout signature authenticates it, so a browser may call it. Also
-    takes the form post of Checkout's redirect mode (`callback_url`)."""
+    takes the form post of Checkout's redirect mode (`callback_url`), and a failed attempt's
+    report (`error`), which proves nothing: its payment is looked up at Razorpay."""
 
     throttle_classes = [ConfirmIpRateLimit]
     parser_classes = [JSONParser, FormParser]
@@ -65,11 +68,29 @@ class PaymentConfirmApi(APIView):
         operation_id="payments_confirm",
         summary="Confirm a payment after Checkout",
         description="Checks the checkout signature, then fetches (and captures) the payment "
-        "at Razorpay. Repeating it is harmless.",
-        request=PaymentConfirmInput,
-        responses={200: PaymentOutput, **problems(400, 404, 502, 504)},
+        "at Razorpay. Repeating it is harmless. A failed attempt's `error` (Checkout's "
+        "`payment.failed` object, or its `error[code]`, ..., `error[metadata]` form fields with "
+        "`metadata` as a JSON string) answers 402 `payment_failed` when Razorpay has that "
+        "payment failed, and what a success answers when Razorpay says otherwise.",
+        request=PolymorphicProxySerializer(
+            component_name="PaymentConfirmRequest",
+            serializers=[PaymentConfirmInput, PaymentConfirmFailureInput],
+            resource_type_field_name=None,
+        ),
+        responses={
+            200: PaymentOutput,
+            **problems(400, 402, 404, 502, 504, bodies={402: PaymentFailedProblem}),
+        },
     )
     def post(self, request):
+        if PaymentConfirmFailureInput.is_failure(request.data):
+            failure = PaymentConfirmFailureInput(data=request.data)
+            failure.is_valid(raise_exception=True)
+            metadata = failure.validated_data["error"]["metadata"]
+            payment = services.payment_confirm_failure(
+                order_id=metadata["order_id"], payment_id=metadata["payment_id"]
+            )
+            return Response(PaymentOutput(payment).data)
         data = PaymentConfirmInput(data=request.data)
         data.is_valid(raise_exception=True)
         payment = services.payment_confirm(

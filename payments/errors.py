@@ -41,3 +41,13 @@ class PaymentMismatch(ProblemError):
     status = 400
     code = "payment_mismatch"
     title = "The Razorpay payment does not match this payment"
+
+
+class PaymentFailed(ProblemError):
+    """Razorpay reports the customer's attempt failed. Members: `paymentId` (ours),
+    `gatewayCode`, `gatewayDescription`, `gatewayReason` (Razorpay's, not the browser's) and
+    `retryable` (whether the payment can still be paid, with a new attempt on the same order)."""
+
+    status = 402
+    code = "payment_failed"
+    title = "Payment failed"

@@ -1,7 +1,12 @@
+import json
+import re
+
 from django.conf import settings
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from payments_service.openapi import ProblemSerializer
 from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
 
 from .currencies import MINIMUM_AMOUNT
@@ -51,6 +56,99 @@ class PaymentConfirmInput(StrictInputSerializer):
     razorpay_order_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
     razorpay_payment_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
     razorpay_signature = serializers.RegexField(r"^[A-Za-z0-9]+$", max_length=128)
+
+
+# The ids a failure report names; as long as the columns they are looked up in.
+_RAZORPAY_ID = r"^[A-Za-z0-9_]+$"
+_FORM_ERROR_FIELD = re.compile(r"^error\[(\w+)\]$")
+
+
+class CheckoutErrorMetadataInput(StrictInputSerializer):
+    """The Razorpay order and payment of a failed attempt: an object, or (Checkout's form post)
+    that object as a JSON string."""
+
+    order_id = serializers.RegexField(_RAZORPAY_ID, max_length=40)
+    payment_id = serializers.RegexField(_RAZORPAY_ID, max_length=40)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                data = None
+        if not isinstance(data, dict):  # named as this field, not as its non_field_errors
+            raise serializers.ValidationError("Must be a JSON object with order_id and payment_id.")
+        return super().to_internal_value(data)
+
+
+class CheckoutErrorInput(serializers.Serializer):
+    """Checkout's `error` object. Only `metadata` is used: the rest is the browser's word, and
+    the failure recorded is the one Razorpay reports. Not strict: this object is Razorpay's,
+    which may add members."""
+
+    code = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    step = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    reason = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    metadata = CheckoutErrorMetadataInput()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be Checkout's error object.")
+        return super().to_internal_value(data)
+
+
+class PaymentConfirmFailureInput(StrictInputSerializer):
+    """A failed Checkout attempt: `{"error": {...}}` as JSON (a `payment.failed` handler), or
+    the `error[code]`, ..., `error[metadata]` form fields of the redirect mode."""
+
+    error = CheckoutErrorInput()
+
+    @staticmethod
+    def is_failure(data) -> bool:
+        """Whether a confirm body reports a failure (then this serializer validates it)."""
+        if not isinstance(data, dict):  # a QueryDict is one too
+            return False
+        return any(name == "error" or _FORM_ERROR_FIELD.match(name) for name in data)
+
+    def to_internal_value(self, data):
+        if isinstance(data, QueryDict):
+            data = _form_failure(data)
+        if isinstance(data, dict):
+            mixed = sorted(set(data) & set(PaymentConfirmInput._declared_fields))
+            if mixed:
+                message = "Not allowed with error: an attempt either succeeded or failed."
+                raise serializers.ValidationError({name: [message] for name in mixed})
+        return super().to_internal_value(data)
+
+
+def _form_failure(form: QueryDict) -> dict:
+    """The form's `error[name]` fields as one `error` object; other fields stay as they are
+    (so they are refused by name)."""
+    data: dict = {}
+    error: dict = {}
+    for name, value in form.items():
+        field = _FORM_ERROR_FIELD.match(name)
+        if field:
+            error[field[1]] = value
+        else:
+            data[name] = value
+    if error:
+        data["error"] = error
+    return data
+
+
+class PaymentFailedProblem(ProblemSerializer):
+    """The 402 `payment_failed` problem."""
+
+    paymentId = serializers.CharField(help_text="Ours (`pmt_…`).")
+    gatewayCode = serializers.CharField(help_text="Razorpay's error code, e.g. BAD_REQUEST_ERROR.")
+    gatewayDescription = serializers.CharField(help_text="Razorpay's, for the customer.")
+    gatewayReason = serializers.CharField(help_text="Razorpay's, e.g. `card_declined`.")
+    retryable = serializers.BooleanField(
+        help_text="Whether the payment can still be paid (Checkout again on the same order)."
+    )
 
 
 class PaymentListFilters(serializers.Serializer):

@@ -21,6 +21,7 @@ from payments_service.models import ClientApp
 from .errors import (
     PaymentAlreadyPaid,
     PaymentConflict,
+    PaymentFailed,
     PaymentInitiationInProgress,
     PaymentMismatch,
     PaymentNotFound,
@@ -192,11 +193,7 @@ def payment_confirm(*, order_id: str, payment_id: str, signature: str) -> Paymen
     """Checkout's handler fields in, the payment out: signature checked against our own
     order id, the payment fetched from Razorpay (the browser is not trusted about amount or
     status), captured if only authorized. Repeating it is harmless."""
-    payment = Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id)
-    payment = payment.first()
-    if payment is None:
-        raise PaymentNotFound(f"No payment has the Razorpay order {order_id!r}.")
-    log_context_bind(payment_id=payment.id)
+    payment = _payment_of_order(order_id)
     gateway = get_gateway()
     if not gateway.checkout_signature_valid(
         order_id=payment.razorpay_order_id, payment_id=payment_id, signature=signature
@@ -207,8 +204,59 @@ def payment_confirm(*, order_id: str, payment_id: str, signature: str) -> Paymen
         return payment
     attempt = gateway.fetch_payment(payment_id)
     _check_belongs(payment, attempt)
+    return _confirm_attempt(attempt)
+
+
+def payment_confirm_failure(*, order_id: str, payment_id: str) -> Payment:
+    """Checkout's failure report (the redirect's form post or a `payment.failed` handler's
+    object) in. Only its ids are used, and nothing in it is trusted: the payment is fetched from
+    Razorpay, checked to be of our order, and applied (its attempt recorded with Razorpay's
+    error). Razorpay's status decides the answer, not the browser's report:
+
+    - failed, and no other attempt has paid the payment: PaymentFailed (402), `retryable`
+      while Razorpay's order still takes payments (its status is not `paid`);
+    - anything else (the report was wrong, or late): what confirm answers, the payment, with an
+      authorized attempt captured; a failed attempt after a successful one changes nothing.
+    """
+    payment = _payment_of_order(order_id)
+    gateway = get_gateway()
+    attempt = gateway.fetch_payment(payment_id)
+    _check_belongs(payment, attempt)
+    if attempt.status != "failed":
+        logger.warning(
+            "payment %s: failure reported for %s, which Razorpay has %s",
+            payment.id,
+            attempt.id,
+            attempt.status,
+        )
+        return _confirm_attempt(attempt)
+    payment = payment_apply_attempt(attempt=attempt, source=Source.API, actor="checkout")
+    if RANK[payment.status] >= RANK[PaymentStatus.AUTHORIZED]:
+        return payment
+    order = gateway.fetch_order(payment.razorpay_order_id)
+    raise PaymentFailed(
+        f"Razorpay payment {attempt.id} failed: {attempt.error_description or 'no reason given'}",
+        paymentId=payment.id,
+        gatewayCode=attempt.error_code or "",
+        gatewayDescription=attempt.error_description or "",
+        gatewayReason=attempt.error_reason or "",
+        retryable=order.status != "paid",
+    )
+
+
+def _payment_of_order(order_id: str) -> Payment:
+    payment = Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id)
+    payment = payment.first()
+    if payment is None:
+        raise PaymentNotFound(f"No payment has the Razorpay order {order_id!r}.")
+    log_context_bind(payment_id=payment.id)
+    return payment
+
+
+def _confirm_attempt(attempt: GatewayPayment) -> Payment:
+    """Applies an attempt of the payment's order, captured first if only authorized."""
     if attempt.status == "authorized":
-        attempt = gateway.capture_payment(
+        attempt = get_gateway().capture_payment(
             payment_id=attempt.id, amount=attempt.amount, currency=attempt.currency
         )
     return payment_apply_attempt(attempt=attempt, source=Source.API, actor="checkout")

@@ -35,6 +35,7 @@ class ProblemSerializer(serializers.Serializer):
 _WHY = {
     400: "Invalid input.",
     401: "Missing or invalid API key.",
+    402: "The payment failed at Razorpay; `retryable` says whether it can be paid again.",
     404: "Not found, or not the caller's.",
     409: "Conflicts with the resource's state, or the same Idempotency-Key is still running.",
     413: "Body larger than MAX_REQUEST_BODY_BYTES.",
@@ -48,10 +49,14 @@ _WHY = {
 }
 
 
-def problems(*statuses: int) -> dict:
-    """`extend_schema(responses=...)` entries: a problem body for each status."""
+def problems(*statuses: int, bodies: dict | None = None) -> dict:
+    """`extend_schema(responses=...)` entries: a problem body for each status (`bodies` names
+    a ProblemSerializer subclass, with the problem's own members, for some of them)."""
+    bodies = bodies or {}
     return {
-        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=_WHY[status])
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            bodies.get(status, ProblemSerializer), description=_WHY[status]
+        )
         for status in statuses
     }
 

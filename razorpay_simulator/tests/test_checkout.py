@@ -1,6 +1,7 @@
 """The HTML checkout page: renders the order, pays on submit, redirects to callback_url."""
 
 import html
+import json
 import re
 
 import pytest
@@ -113,9 +114,13 @@ def test_failure_with_callback_url_posts_error_fields(sim, order):
         sim, order["id"], {"outcome": "failed"}, "?callback_url=http://shop.example/cb"
     )
 
-    names = re.findall(r'<input type="hidden" name="([^"]+)"', result.text)
-    assert "error[code]" in names and "error[description]" in names
-    assert "error[metadata]" in names
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', result.text))
+    assert list(fields) == [
+        f"error[{name}]" for name in ("code", "description", "source", "step", "reason", "metadata")
+    ]
+    metadata = json.loads(html.unescape(fields["error[metadata]"]))
+    assert metadata["order_id"] == order["id"]
+    assert metadata["payment_id"].startswith("pay_")
 
 
 def test_non_http_callback_url_is_refused(sim, order):
