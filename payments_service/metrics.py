@@ -48,6 +48,12 @@ WEBHOOK_EVENTS = Counter(
     "error, or why it was rejected).",
     ["type", "outcome"],
 )
+WEBHOOK_ERRORS = Counter(
+    "webhook_processing_errors_total",
+    "Webhook events whose processing raised an error of ours (a bug, the database), by event "
+    "type and exception class; each is kept with its traceback and retried.",
+    ["type", "error"],
+)
 WEBHOOK_LAG = Histogram(
     "webhook_lag_seconds",
     "From the event's created_at at Razorpay to its first delivery here.",

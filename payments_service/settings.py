@@ -277,6 +277,10 @@ RATELIMIT_FAIL_OPEN = True
 # across all processes (a flood of forgeries must not fill the database) and for this long.
 WEBHOOK_REJECTED_KEPT_RATE = env("WEBHOOK_REJECTED_KEPT_RATE", "10/m")
 WEBHOOK_REJECTED_RETENTION_SECONDS = env_duration("WEBHOOK_REJECTED_RETENTION", "7d")
+# An event failing with an error of ours (a bug, the database) answers 500, for Razorpay to
+# deliver it again, only while it is younger than this: Razorpay disables an endpoint that
+# fails for 24 h. Older, it answers 200 and stays failed for `process_webhooks --failed`.
+WEBHOOK_REDELIVERY_WINDOW_SECONDS = env_duration("WEBHOOK_REDELIVERY_WINDOW", "12h")
 
 # --- Reconciliation --------------------------------------------------------------------------
 # A payment still `created`, or a refund still `pending`, this long after creation is "stuck".

@@ -24,6 +24,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "last_error",
+        "traceback",
         "payment",
         "created_at",
         "received_at",

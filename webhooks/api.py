@@ -13,7 +13,7 @@ from payments_service.problems import problem_from_exception
 
 from .errors import WebhookProcessingFailed
 from .models import WebhookEvent
-from .services import webhook_process, webhook_receive
+from .services import webhook_process, webhook_receive, webhook_redelivery_wanted
 
 
 class _AlwaysJson(BaseContentNegotiation):
@@ -67,10 +67,12 @@ class RazorpayWebhookApi(APIView):
         try:
             if not duplicate:  # a final status never changes: nothing to lock or apply
                 event = webhook_process(event_pk=event.pk)
-        except Exception:  # stored as failed; a 500 makes Razorpay deliver it again
-            WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
-            return problem_from_exception(
-                request, WebhookProcessingFailed(f"Event {event.event_id} will be retried.")
-            )
+        except Exception:  # an error of ours, stored as failed with its traceback
+            if webhook_redelivery_wanted(event):  # a 500 makes Razorpay deliver it again
+                WEBHOOK_EVENTS.labels(event.event_type, "error").inc()
+                return problem_from_exception(
+                    request, WebhookProcessingFailed(f"Event {event.event_id} will be retried.")
+                )
+            event.refresh_from_db()  # too old to be redelivered: left for process_webhooks
         WEBHOOK_EVENTS.labels(event.event_type, "duplicate" if duplicate else event.status).inc()
         return Response({"eventId": event.event_id, "status": event.status, "duplicate": duplicate})

@@ -1,5 +1,7 @@
 """What each Razorpay event means for our records, applied through the same services as the
-API. A handler returns the payment (and refund) it touched; `Ignored` says the event is not ours."""
+API. A handler returns the payment (and refund) it touched; `Ignored` says the event is not ours,
+`Malformed` that its entity is not what Razorpay sends. Any other exception is ours (a bug, the
+database) and is retried."""
 
 from payments import services as payments
 from payments.errors import PaymentNotFound
@@ -15,20 +17,32 @@ class Ignored(Exception):
     """The event is valid but not for this service (unknown order, unhandled type)."""
 
 
-def _entity(payload: dict, name: str) -> dict:
+class Malformed(Exception):
+    """The event's entity lacks a field or has one of the wrong type: redelivering the same
+    body cannot fix it."""
+
+
+def _entity(payload: dict, name: str, parse):
+    """`parse` (a gateway type's `from_api`) of the payload's `name` entity. Only the reading
+    of Razorpay's data is caught here: the same exceptions anywhere else are bugs of ours."""
     try:
         entity = payload[name]["entity"]
     except (KeyError, TypeError) as exc:
-        raise ValueError(f"payload has no {name} entity") from exc
+        raise Malformed(f"payload has no {name} entity") from exc
     if not isinstance(entity, dict):
-        raise ValueError(f"payload's {name} entity is not an object")
-    return entity
+        raise Malformed(f"payload's {name} entity is not an object")
+    try:
+        return parse(entity)
+    except KeyError as exc:
+        raise Malformed(f"{name} entity has no {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise Malformed(f"{name} entity: {exc}") from exc
 
 
 def apply_payment_entity(payload: dict, *, actor: str) -> tuple[Payment, None]:
     """payment.authorized / .captured / .failed and order.paid all carry the payment as it was
     when the event was made; applying a snapshot only ever moves our payment forward."""
-    attempt = GatewayPayment.from_api(_entity(payload, "payment"))
+    attempt = _entity(payload, "payment", GatewayPayment.from_api)
     try:
         payment = payments.payment_apply_attempt(
             attempt=attempt, source=Source.WEBHOOK, actor=actor
@@ -45,7 +59,7 @@ def apply_refund_entity(payload: dict, *, actor: str) -> tuple[Payment, Refund]:
         apply_payment_entity(payload, actor=actor)
     try:
         refund = refunds.refund_apply_gateway(
-            refund=GatewayRefund.from_api(_entity(payload, "refund")),
+            refund=_entity(payload, "refund", GatewayRefund.from_api),
             source=Source.WEBHOOK,
             actor=actor,
         )

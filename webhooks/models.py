@@ -27,6 +27,9 @@ class WebhookEvent(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    traceback = models.TextField(
+        blank=True, help_text="Of the last failure that was an error of ours (a bug, the database)."
+    )
     payment = models.ForeignKey(
         Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
     )

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from traceback import format_exception
 
 from django.conf import settings
 from django.db import transaction
@@ -16,12 +17,12 @@ from django.db import transaction
 from payments_service.clock import now
 from payments_service.db import insert_unless_exists
 from payments_service.integrations.razorpay import get_gateway
-from payments_service.metrics import WEBHOOK_EVENTS, WEBHOOK_LAG
+from payments_service.metrics import WEBHOOK_ERRORS, WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.problems import ProblemError
 from payments_service.ratelimit import rate_allows
 
 from .errors import WebhookMalformed, WebhookSignatureInvalid, WebhookSignatureMissing
-from .handlers import HANDLERS, Ignored
+from .handlers import HANDLERS, Ignored, Malformed
 from .models import RejectedDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,12 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEv
 
 def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
     """Applies a stored event once. A copy already processed or ignored is left alone (unless
-    `force`, for an operator's replay: applying is idempotent). A permanent failure (mismatch)
-    is kept as `failed`; any other exception is saved and re-raised as transient."""
+    `force`, for an operator's replay: applying is idempotent).
+
+    A known outcome is permanent, kept and returned: `ignored` (not ours), `failed` for a
+    mismatch (a 4xx problem) or a malformed entity; redelivering the same body cannot change
+    it. Any other exception is an error of ours (a bug, the database): it is kept as `failed`
+    with its traceback, logged, counted and re-raised, so that it is retried once fixed."""
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
@@ -77,44 +82,62 @@ def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
                 # Out of the transaction, so the handler's writes roll back: cheaper than a
                 # savepoint on every delivery, for failures that are rare.
                 raise _HandlerFailed from exc
-            return _record(event, WebhookEvent.Status.PROCESSED, "")
+            return _record(event, WebhookEvent.Status.PROCESSED)
     except _HandlerFailed as failed:
         return _record_failure(event_pk, failed.__cause__, force=force)
+
+
+def webhook_redelivery_wanted(event: WebhookEvent) -> bool:
+    """After an error of ours: whether to answer 500 so that Razorpay delivers the event again.
+    Razorpay retries for 24 h from the event's creation and then disables the endpoint, so
+    only while the event is younger than WEBHOOK_REDELIVERY_WINDOW; older, it stays `failed`
+    for `process_webhooks --failed` once the cause is fixed."""
+    made = min(filter(None, (event.created_at, event.received_at)), default=now())
+    return now() - made < timedelta(seconds=settings.WEBHOOK_REDELIVERY_WINDOW_SECONDS)
 
 
 class _HandlerFailed(Exception):
     pass
 
 
-def _record_failure(event_pk: int, exc: Exception, *, force: bool) -> WebhookEvent:
+def _permanent(exc: Exception) -> tuple[str, str] | None:
+    """The status and reason of a known outcome, or None for an error of ours."""
     if isinstance(exc, Ignored):
-        status, error, transient = WebhookEvent.Status.IGNORED, str(exc), False
-    elif isinstance(exc, (ProblemError, ValueError, KeyError, TypeError)):
-        # Amount or id mismatch, a malformed entity: redelivery cannot fix it.
-        status, error, transient = WebhookEvent.Status.FAILED, f"{exc}", False
+        return WebhookEvent.Status.IGNORED, str(exc)
+    if isinstance(exc, Malformed) or (isinstance(exc, ProblemError) and exc.status < 500):
+        return WebhookEvent.Status.FAILED, str(exc)  # a mismatch, a malformed entity
+    return None
+
+
+def _record_failure(event_pk: int, exc: Exception, *, force: bool) -> WebhookEvent:
+    known = _permanent(exc)
+    if known:
+        status, error, trace = *known, ""
     else:
-        status, error, transient = (
-            WebhookEvent.Status.FAILED,
-            f"{exc.__class__.__name__}: {exc}",
-            True,
-        )
+        status, error = WebhookEvent.Status.FAILED, f"{exc.__class__.__name__}: {exc}"
+        trace = "".join(format_exception(exc))
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
-        if event.status in WebhookEvent.FINAL and not force:
-            return event  # a copy applied it while this one's writes rolled back
-        _record(event, status, error)
-    if transient:
-        logger.error("webhook %s failed; Razorpay will redeliver it", event.event_id, exc_info=exc)
-        raise exc
-    return event
+        late = event.status in WebhookEvent.FINAL and not force
+        if not late:  # else a copy applied it while this one's writes rolled back
+            _record(event, status, error, trace)
+    if known:
+        if status == WebhookEvent.Status.FAILED:
+            logger.warning("webhook %s not applied: %s", event.event_id, error)
+        return event
+    WEBHOOK_ERRORS.labels(event.event_type, exc.__class__.__name__).inc()
+    logger.error("webhook %s failed with an error of ours", event.event_id, exc_info=exc)
+    if late:
+        return event
+    raise exc
 
 
-def _record(event: WebhookEvent, status: str, error: str) -> WebhookEvent:
+def _record(event: WebhookEvent, status: str, error: str = "", trace: str = "") -> WebhookEvent:
     event.attempts += 1
-    event.status, event.last_error, event.processed_at = status, error, now()
-    event.save(
-        update_fields=["status", "last_error", "attempts", "payment", "refund", "processed_at"]
-    )
+    event.status, event.last_error, event.traceback = status, error, trace
+    event.processed_at = now()
+    fields = ["status", "last_error", "traceback", "attempts", "payment", "refund", "processed_at"]
+    event.save(update_fields=fields)
     return event
 
 

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import time
 
 from conftest import SIM_WEBHOOK_SECRET
 
@@ -58,7 +59,8 @@ def event(name: str, payment: dict, **entities) -> dict:
         "event": name,
         "contains": list(payload),
         "payload": payload,
-        "created_at": 1700000000,
+        # Made just now, as a live event is: its age decides whether a failure is redelivered.
+        "created_at": int(time.time()),
     }
 
 
