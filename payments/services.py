@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from payments_service.clock import now
+from payments_service.crashpoints import crash_point
 from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
 from payments_service.integrations.razorpay import Payment as GatewayPayment
 from payments_service.logs import log_context_bind
+from payments_service.metrics import PAYMENT_TRANSITIONS
 from payments_service.models import ClientApp
 
 from .errors import (
@@ -74,6 +76,7 @@ def payment_transition(
         actor=actor[:150],
         reason=reason[:255],
     )
+    transaction.on_commit(PAYMENT_TRANSITIONS.labels(payment.status, to).inc)  # not if undone
     payment.status = to
     return True
 
@@ -128,11 +131,13 @@ def payment_initiate(
             if payment.razorpay_order_id:
                 return payment, False
             raise PaymentInitiationInProgress(retry_after=2, paymentId=payment.id)
+    crash_point("payment.reserved")
     try:
         order = _order_for(payment, recovering=not inserted)
     except GatewayError:
         Payment.objects.filter(pk=payment.pk).update(order_claimed_until=None)
         raise
+    crash_point("payment.order_created")
     Payment.objects.filter(pk=payment.pk).update(
         razorpay_order_id=order.id, order_claimed_until=None
     )
