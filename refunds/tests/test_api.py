@@ -5,11 +5,13 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
 from payments.models import Payment, PaymentStatusChange
 from payments_service.client_apps import client_app_create
 from payments_service.integrations.razorpay import get_gateway
+from refunds import services
 from refunds.models import Refund
 
 from .conftest import fail_at_gateway, settle
@@ -127,6 +129,27 @@ def test_same_key_and_body_replays_the_refund(payment, refund):
     assert second.json() == first.json()
     assert second["Idempotent-Replayed"] == "true"
     assert Refund.objects.count() == 1 and len(gateway_refunds(payment)) == 1
+
+
+def test_a_request_that_failed_after_reserving_is_resumed_by_its_retry_not_made_again(
+    payment, refund, monkeypatch
+):
+    def database_lost(**kwargs):
+        raise OperationalError("the database went away after Razorpay answered")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "refund_apply_gateway", database_lost)
+        failed = refund(payment["id"], key="k", amount=400)
+    assert failed.status_code == 503
+    reserved = Refund.objects.get()
+    assert (reserved.status, reserved.razorpay_refund_id) == ("pending", None)
+
+    retried = refund(payment["id"], key="k", amount=400)
+    assert retried.status_code == 201, retried.json()
+    assert retried.json()["id"] == reserved.id  # the same refund, settled: not a second one
+    assert retried.json()["razorpayRefundId"]
+    assert Refund.objects.count() == 1
+    assert [r.notes["refund_id"] for r in gateway_refunds(payment)] == [reserved.id]
 
 
 def test_same_key_with_another_body_is_422(payment, refund):
