@@ -45,7 +45,7 @@ GATEWAY_CALLS = Histogram(
 WEBHOOK_EVENTS = Counter(
     "webhook_events_total",
     "Webhook deliveries by event type and outcome (processed, ignored, failed, duplicate, "
-    "error, or why it was rejected).",
+    "duplicate_body, error, or why it was rejected).",
     ["type", "outcome"],
 )
 WEBHOOK_ERRORS = Counter(

@@ -29,7 +29,10 @@ class _AlwaysJson(BaseContentNegotiation):
 class WebhookAck(serializers.Serializer):
     eventId = serializers.CharField()
     status = serializers.ChoiceField(choices=WebhookEvent.Status.values)
-    duplicate = serializers.BooleanField(help_text="An earlier copy was already applied.")
+    duplicate = serializers.BooleanField(
+        help_text="This delivery applied nothing: an earlier copy was applied (the same event "
+        "id), or the same signed body is stored as the event `eventId`."
+    )
 
 
 class RazorpayWebhookApi(APIView):
@@ -58,11 +61,14 @@ class RazorpayWebhookApi(APIView):
         },
     )
     def post(self, request):
-        event = webhook_receive(
+        event, same_body = webhook_receive(
             body=request.body,
             headers=request.headers,
             remote_addr=request.META.get("REMOTE_ADDR", ""),
         )
+        if same_body:  # another event id's signed body: that event is applied, or will be
+            WEBHOOK_EVENTS.labels(event.event_type, "duplicate_body").inc()
+            return Response({"eventId": event.event_id, "status": event.status, "duplicate": True})
         duplicate = event.status in WebhookEvent.FINAL
         try:
             if not duplicate:  # a final status never changes: nothing to lock or apply

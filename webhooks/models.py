@@ -21,6 +21,17 @@ class WebhookEvent(models.Model):
     event_type = models.CharField(max_length=64, db_index=True)
     account_id = models.CharField(max_length=64, blank=True)
     body = models.TextField(help_text="The raw body exactly as received and signed.")
+    # A signed body re-posted under another event id is the same event: found by this digest
+    # and not stored or applied again. Unique where set; events stored before it existed that
+    # shared a body keep it on the first of them only (NULL never collides).
+    body_sha256 = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the raw body.",
+    )
     headers = models.JSONField(default=dict)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True

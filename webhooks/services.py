@@ -10,9 +10,11 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from traceback import format_exception
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from payments_service.clock import now
 from payments_service.db import insert_unless_exists
@@ -30,8 +32,15 @@ logger = logging.getLogger(__name__)
 _KEPT_HEADERS = ("X-Razorpay-Signature", "X-Razorpay-Event-Id", "User-Agent", "Content-Type")
 
 
-def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEvent:
-    """Verifies and stores a delivery; the stored event (new or an earlier copy)."""
+class Received(NamedTuple):
+    event: WebhookEvent  # the stored event: this delivery's, or the earlier copy's
+    same_body: bool  # the signed body of an event stored under another event id
+
+
+def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> Received:
+    """Verifies and stores a delivery. A copy of a stored event, by event id (Razorpay's
+    redelivery) or by the body's digest (the same signed body under a new event id: a replay),
+    is not stored again: the earlier event is returned."""
     signature = headers.get("X-Razorpay-Signature", "")
     claimed_id = headers.get("X-Razorpay-Event-Id", "")
     if not signature:
@@ -44,23 +53,37 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> WebhookEv
     if envelope is None:
         _reject("malformed_payload", body, claimed_id, signature, remote_addr)
         raise WebhookMalformed("Expected a JSON object with `event` and `payload`.")
+    digest = hashlib.sha256(body).hexdigest()
     # Razorpay always sends the id; without it, the body's hash still deduplicates copies.
-    event_id = claimed_id[:128] or "sha256:" + hashlib.sha256(body).hexdigest()
+    event_id = claimed_id[:128] or "sha256:" + digest
+    # Both unique constraints (event id, digest) refuse a copy in this one INSERT, however many
+    # copies race: the first one's row is committed when the others' are refused.
     event = insert_unless_exists(
         WebhookEvent,
         event_id=event_id,
         event_type=envelope["event"][:64],
         account_id=str(envelope.get("account_id") or "")[:64],
         body=body.decode(),
+        body_sha256=digest,
         headers={name: headers.get(name, "") for name in _KEPT_HEADERS},
         created_at=_timestamp(envelope.get("created_at")),
     )
     if event is None:  # a copy of an event already stored
-        return WebhookEvent.objects.get(event_id=event_id)
+        return _stored_copy(event_id, digest)
     if event.created_at:  # the first delivery only: redeliveries are late on purpose
         lag = (event.received_at - event.created_at).total_seconds()
         WEBHOOK_LAG.labels(event.event_type).observe(max(lag, 0))
-    return event
+    return Received(event, same_body=False)
+
+
+def _stored_copy(event_id: str, digest: str) -> Received:
+    copies = list(WebhookEvent.objects.filter(Q(event_id=event_id) | Q(body_sha256=digest)))
+    for event in copies:  # the same event id first: a redelivery, answered as such
+        if event.event_id == event_id:
+            return Received(event, same_body=False)
+    [event] = copies
+    logger.info("webhook %s has the signed body of %s: not applied again", event_id, event.event_id)
+    return Received(event, same_body=True)
 
 
 def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:

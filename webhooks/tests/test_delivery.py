@@ -1,6 +1,7 @@
 """Webhooks over real HTTP: many copies at once, and the simulator delivering them itself."""
 
 import json
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,6 +57,37 @@ def test_fifty_concurrent_copies_of_one_event_are_applied_once(live_server, clie
     assert {r.json()["status"] for r in responses} == {"processed"}
     stored = WebhookEvent.objects.get()
     assert stored.attempts == 1
+    assert PaymentStatusChange.objects.filter(payment=payment, to_status="captured").count() == 1
+    assert PaymentAttempt.objects.filter(payment=payment).count() == 1
+
+
+def test_concurrent_copies_of_one_body_under_different_event_ids_are_stored_and_applied_once(
+    live_server, client_app, razorpay
+):
+    payment = initiated_payment(client_app)
+    entity = payment_entity(order_id=payment.razorpay_order_id, payment_id="pay_Replayed000001")
+    body = json.dumps(event("payment.captured", entity)).encode()
+    start = threading.Barrier(20)
+
+    def send(n):
+        headers = {
+            "Content-Type": "application/json",
+            "X-Razorpay-Signature": sign(body),
+            "X-Razorpay-Event-Id": f"evt_Copy{n:02d}",
+        }
+        start.wait(timeout=30)
+        return requests.post(
+            f"{live_server.url}/webhooks/razorpay", data=body, headers=headers, timeout=30
+        )
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(send, range(20)))
+
+    assert {r.status_code for r in responses} == {200}
+    [stored] = WebhookEvent.objects.all()
+    assert stored.attempts == 1 and stored.status == "processed"
+    assert [r.json()["duplicate"] for r in responses].count(False) == 1  # the one stored
+    assert {r.json()["eventId"] for r in responses} == {stored.event_id}
     assert PaymentStatusChange.objects.filter(payment=payment, to_status="captured").count() == 1
     assert PaymentAttempt.objects.filter(payment=payment).count() == 1
 

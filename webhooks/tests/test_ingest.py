@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from prometheus_client import REGISTRY
 
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange
 from webhooks import handlers
@@ -71,6 +72,21 @@ def test_redelivered_event_is_applied_once(client, order):
     assert first.json()["duplicate"] is False
     assert second.status_code == 200 and second.json()["duplicate"] is True
     assert WebhookEvent.objects.get().attempts == 1
+    assert PaymentStatusChange.objects.filter(payment=order, to_status="captured").count() == 1
+
+
+def test_a_signed_body_reposted_under_a_new_event_id_is_neither_stored_nor_applied_again(
+    client, order
+):
+    body = json.dumps(payment_event(order, "payment.captured", "captured")).encode()
+    assert deliver(client, body, event_id="evt_first").json()["status"] == "processed"
+    counted = ("webhook_events_total", {"type": "payment.captured", "outcome": "duplicate_body"})
+    before = REGISTRY.get_sample_value(*counted) or 0
+    again = deliver(client, body, event_id="evt_replayed")
+    assert again.status_code == 200
+    assert again.json() == {"eventId": "evt_first", "status": "processed", "duplicate": True}
+    assert REGISTRY.get_sample_value(*counted) == before + 1
+    assert list(WebhookEvent.objects.values_list("event_id", "attempts")) == [("evt_first", 1)]
     assert PaymentStatusChange.objects.filter(payment=order, to_status="captured").count() == 1
 
 

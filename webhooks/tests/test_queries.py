@@ -37,3 +37,15 @@ def test_duplicate_delivery_statements(client, order, sql):
         "INSERT webhooks_webhookevent",  # refused by the unique event id
         "SELECT webhooks_webhookevent",  # already processed: nothing more to do
     ]
+
+
+def test_statements_for_the_same_body_under_another_event_id(client, order, sql):
+    envelope = payment_event(order, "payment.captured", "captured")
+    deliver(client, envelope, event_id="evt_original")
+    with sql() as statements:
+        response = deliver(client, envelope, event_id="evt_replayed")
+    assert response.json()["duplicate"] is True
+    assert statements == [
+        "INSERT webhooks_webhookevent",  # refused by the unique digest of the body
+        "SELECT webhooks_webhookevent",  # the stored event, by event id or digest
+    ]
