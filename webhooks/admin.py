@@ -30,16 +30,23 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "received_at",
         "processed_at",
         "signature",
-        "headers",
+        "received_headers",
         "payload",
     ]
-    exclude = ["body"]
+    # The signature of a verified body helps nobody in the back office and lets whoever copies
+    # it re-post the body: it is never shown (nor the raw body twice).
+    exclude = ["body", "headers"]
     actions = ["reprocess"]
 
     @admin.display(description="signature")
     def signature(self, event: WebhookEvent) -> str:
         # Deliveries that fail verification are kept apart, as rejected deliveries.
         return "valid (verified on receipt)"
+
+    @admin.display(description="headers")
+    def received_headers(self, event: WebhookEvent) -> str:
+        shown = {k: v for k, v in event.headers.items() if k.lower() != "x-razorpay-signature"}
+        return format_html("<pre>{}</pre>", json.dumps(shown, indent=2, sort_keys=True))
 
     @admin.display(description="payload")
     def payload(self, event: WebhookEvent):
@@ -67,3 +74,14 @@ class RejectedDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "reason", "event_id", "remote_addr"]
     list_filter = ["reason"]
     search_fields = ["event_id"]
+    fields = ["reason", "event_id", "signature_sent", "remote_addr", "received_at", "body"]
+    readonly_fields = fields
+
+    @admin.display(description="signature")
+    def signature_sent(self, delivery: RejectedDelivery) -> str:
+        # What was sent, not its value: enough to tell a forgery from a wrong secret.
+        sent = delivery.signature
+        if not sent:
+            return "none"
+        shape = "hex" if all(c in "0123456789abcdef" for c in sent.lower()) else "not hex"
+        return f"{len(sent)} characters, {shape} (SHA-256 in hex is 64)"
