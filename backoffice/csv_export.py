@@ -6,6 +6,19 @@ from django.http import StreamingHttpResponse
 from django.urls import path
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"):
+# `=HYPERLINK(...)` in a client app's refund reason would run on finance's machine.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """`value` as a spreadsheet takes it literally: text that would start a formula gets a
+    leading `'`. Only text: numbers stay numbers (amounts are never negative)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -35,7 +48,7 @@ class CsvExportMixin:
         writer = csv.writer(_Echo())
         headers, lookups = zip(*self.csv_columns, strict=True)
         rows = queryset.order_by("-created_at").values_list(*lookups).iterator()
-        lines = (writer.writerow(row) for row in rows)
+        lines = (writer.writerow([csv_cell(value) for value in row]) for row in rows)
         response = StreamingHttpResponse(
             (line for part in ([writer.writerow(headers)], lines) for line in part),
             content_type="text/csv",

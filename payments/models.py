@@ -23,6 +23,10 @@ class PaymentStatus(models.TextChoices):
 
 RANK = {status: rank for rank, status in enumerate(PaymentStatus.values)}
 PAID = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+# Waiting for the customer or for the capture: the payments_by_status gauge counts these rows
+# (a partial index keeps that cheap). The others, failed and paid, only pile up: /metrics
+# counts transitions into them (payment_transitions_total) instead of scanning the table.
+AWAITING = {PaymentStatus.CREATED, PaymentStatus.AUTHORIZED}
 
 
 class Source(models.TextChoices):
@@ -64,7 +68,14 @@ class Payment(models.Model):
                 fields=["client_app", "external_ref"], name="one_payment_per_external_ref"
             )
         ]
-        indexes = [models.Index(fields=["client_app", "-created_at"])]
+        indexes = [
+            models.Index(fields=["client_app", "-created_at"]),
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status__in=sorted(AWAITING)),
+                name="payment_awaiting_status_idx",
+            ),
+        ]
         permissions = [
             ("sync_payment", "Can sync payments from Razorpay"),
             ("capture_payment", "Can capture authorized payments"),

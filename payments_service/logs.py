@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import re
+from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -26,6 +27,10 @@ _API_KEY = re.compile(r"\bpsk_[A-Za-z0-9_-]+")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 # Razorpay's checkout and webhook signatures are hex HMAC-SHA256 digests.
 _HMAC_HEX = re.compile(r"\b[0-9a-fA-F]{64}\b")
+# A URL-ish run with percent-escapes (a request line's query: `carol%40example.com`).
+_PERCENT_ENCODED = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# Kept as they are when a masked run is escaped again: what a URL shows and the masks use.
+_URL_SAFE = "/?&=:;,+*@!$()~[]"
 _SECRET_NAME = re.compile(r"(?i)authorization|signature|secret|password|token|cookie|key$")
 _SECRET_SETTINGS = (
     "SECRET_KEY",
@@ -56,6 +61,22 @@ def log_context_bind(**fields) -> None:
 
 def mask(text: str) -> str:
     # Every line passes here: a pattern runs only when a cheap substring test says it can match.
+    if "%" in text:
+        text = _PERCENT_ENCODED.sub(_mask_decoded, text)
+    return _mask(text)
+
+
+def _mask_decoded(match: re.Match) -> str:
+    """A percent-encoded run, masked as it reads decoded (twice-encoded too); the run as it
+    was when there is nothing to mask, escaped again otherwise (so that a decoded newline
+    cannot start a forged line)."""
+    encoded = match[0]
+    decoded = unquote(unquote(encoded))
+    masked = _mask(decoded)
+    return encoded if masked == decoded else quote(masked, safe=_URL_SAFE)
+
+
+def _mask(text: str) -> str:
     if "@" in text:
         text = _EMAIL.sub(r"\1***@\2", text)
     text = _PHONE.sub(lambda m: "*" * (len(m[1]) - 4) + m[1][-4:], text)
@@ -142,6 +163,8 @@ def logging_config(log_format: str, level: str) -> dict:
             }
         },
         "root": {"handlers": ["stderr"], "level": level},
+        # runserver's request lines: Django gives them a handler of their own, unmasked.
+        "loggers": {"django.server": {"handlers": ["stderr"], "level": level, "propagate": False}},
     }
 
 
@@ -173,7 +196,7 @@ def gunicorn_logging_config(log_format: str, level: str, *, access_log: bool) ->
     config["filters"]["access"] = {"()": GunicornAccessFields}
     access_handler = {**config["handlers"]["stderr"], "filters": ["access", "context"]}
     config["handlers"]["access"] = access_handler
-    config["loggers"] = {
+    config["loggers"] |= {
         "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
         # With a logging config, gunicorn always writes the access log; the level turns it off.
         "gunicorn.access": {

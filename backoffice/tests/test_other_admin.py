@@ -2,8 +2,11 @@
 
 import csv
 import io
+import re
+import zlib
 
 import pytest
+from django.core import signing
 from rest_framework.test import APIClient
 
 from payments_service.models import ClientApp
@@ -102,6 +105,47 @@ def test_creating_a_client_app_in_the_admin_shows_its_key_once(admin_client, db)
     app = ClientApp.objects.get(name="billing")
     again = admin_client.get(f"/admin/payments_service/clientapp/{app.pk}/change/")
     assert key not in again.content.decode()
+
+
+def _set_cookies(response) -> str:
+    """The response's Set-Cookie headers as anyone holding them reads them: a signed value
+    (django.core.signing, as the message cookie is) is base64, maybe compressed, not secret."""
+    readable = []
+    for morsel in response.cookies.values():
+        readable.append(morsel.OutputString())
+        payload = morsel.value.split(":")[0]
+        try:
+            data = signing.b64_decode(payload.lstrip(".").encode())
+            readable.append((zlib.decompress(data) if payload[:1] == "." else data).decode())
+        except (ValueError, zlib.error):
+            pass  # not a signed value
+    return "\n".join(readable)
+
+
+def test_a_new_api_key_is_shown_on_the_page_and_never_sent_in_a_cookie(admin_client, db):
+    # Django's default message storage is a cookie: signed, not encrypted, so readable.
+    created = admin_client.post(
+        "/admin/payments_service/clientapp/add/",
+        {
+            "name": "billing",
+            "is_active": "on",
+            "api_keys-TOTAL_FORMS": "0",
+            "api_keys-INITIAL_FORMS": "0",
+        },
+    )
+    assert created.status_code == 302
+    shown = admin_client.get(created["Location"])
+    key = re.search(r"psk_[A-Za-z0-9_-]+", shown.content.decode())[0]
+    app = ClientApp.objects.get(name="billing")
+    rotated = admin_client.post(
+        "/admin/payments_service/clientapp/",
+        {"action": "rotate_keys", "_selected_action": [app.pk]},
+    )
+    rotated_shown = admin_client.get(rotated["Location"])
+    new_key = re.search(r"psk_[A-Za-z0-9_-]+", rotated_shown.content.decode())[0]
+    assert new_key != key
+    for response in (created, shown, rotated, rotated_shown):
+        assert key not in _set_cookies(response) and new_key not in _set_cookies(response)
 
 
 def test_idempotency_keys_are_read_only(finance, initiate, razorpay):

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from conftest import SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
-from payments_service.logs import logging_config, mask
+from payments_service.logs import gunicorn_logging_config, logging_config, mask
 from payments_service.tests.test_settings import PRODUCTION, manage
 from webhooks.tests.events import event, payment_entity, sign
 
@@ -129,8 +129,43 @@ def test_log_format_is_json_in_production_and_plain_in_development():
         ("sig " + "a1" * 32 + ".", "sig [redacted]."),
         ('{"s": "we\\"bhook-secret"}', '{"s": "[redacted]"}'),  # the secret as JSON writes it
         ("nothing to hide 2026-11-26T07:02:51", "nothing to hide 2026-11-26T07:02:51"),
+        # Percent-encoded, as a request line's query carries them: masked as they read.
+        (
+            "GET /payments?externalRef=carol%40example.com HTTP/1.1",
+            "GET /payments?externalRef=c***@example.com HTTP/1.1",
+        ),
+        ("?contact=%2B919876543210&x=1", "?contact=*********3210&x=1"),
+        ("?email=carol%2540example.com", "?email=c***@example.com"),  # encoded twice
+        ("?q=%0Acarol%40example.com", "?q=%0Ac***@example.com"),  # no raw newline: no forged line
+        ("?discount=50%25&q=caf%C3%A9 50% off", "?discount=50%25&q=caf%C3%A9 50% off"),
     ],
 )
 def test_mask_hides_each_kind_of_sensitive_text(settings, text, masked):
     settings.RAZORPAY_WEBHOOK_SECRET = 'we"bhook-secret'
     assert mask(text) == masked
+
+
+PII_QUERY = "externalRef=carol%40example.com&contact=%2B919876543210"
+
+
+@pytest.mark.parametrize("log_format", ["json", "plain"])
+def test_a_4xx_request_line_with_percent_encoded_pii_is_logged_masked(log_format):
+    """gunicorn's access line (gunicorn.conf.py's format, the service's logging config) and
+    runserver's: both carry the raw request line, query string and all."""
+    config = gunicorn_logging_config(log_format, "INFO", access_log=True)
+    stream = io.StringIO()
+    for handler in config["handlers"].values():
+        handler["stream"] = stream
+    logging.config.dictConfig(config)
+    try:
+        line = f"GET /payments?{PII_QUERY} HTTP/1.1"
+        atoms = {"h": "10.0.0.1", "m": "GET", "U": "/payments", "s": "401", "B": "120"}
+        atoms |= {"M": "3", "a": "curl", "{x-request-id}o": "req-1", "r": line}
+        logging.getLogger("gunicorn.access").info('%(h)s "%(r)s" %(s)s %(B)s %(M)sms', atoms)
+        logging.getLogger("django.server").info('"%s" %s %s', line, "401", "120")
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
+    output = stream.getvalue()
+    assert len(output.splitlines()) == 2, output
+    assert "carol" not in output and "9198765" not in output, output
+    assert output.count("c***@example.com") == output.count("contact=*********3210") == 2

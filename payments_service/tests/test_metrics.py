@@ -3,10 +3,14 @@
 import json
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
+from payments.models import AWAITING, Payment, PaymentStatus
+from payments.services import payment_transition
 from webhooks.tests.events import event, payment_entity, sign
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +32,17 @@ def grew(before: dict, after: dict, name: str, **labels) -> float:
     return after.get(key, 0) - before.get(key, 0)
 
 
-def test_a_paid_payment_shows_in_requests_gateway_webhooks_and_statuses(initiate, razorpay):
+def test_a_paid_payment_shows_in_requests_gateway_webhooks_and_statuses(
+    initiate, razorpay, django_capture_on_commit_callbacks
+):
     before = scrape()
     payment = initiate().json()
     assert initiate().status_code == 201  # the same key and body: replayed
     assert initiate(amount=2000).status_code == 422  # the same key, another body
     handler = razorpay.pay(payment["razorpayOrderId"], outcome="authorized")
-    assert APIClient().post("/payments/confirm", handler, format="json").status_code == 200
+    # Transitions are counted as their transaction commits (here: the test's, never).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert APIClient().post("/payments/confirm", handler, format="json").status_code == 200
     body = json.dumps(
         event(
             "payment.captured",
@@ -82,8 +90,11 @@ def test_a_paid_payment_shows_in_requests_gateway_webhooks_and_statuses(initiate
     assert grew(before, after, "idempotency_conflicts_total",
                 operation="payments.initiate", code="idempotency_key_reused") == 1  # fmt: skip
 
-    assert after[("payments_by_status", frozenset({("status", "captured")}))] == 1
+    transitions = "payment_transitions_total"
+    assert grew(before, after, transitions, from_status="created", to_status="captured") == 1
+    assert after[("payments_by_status", frozenset({("status", "authorized")}))] == 0
     assert after[("payments_by_status", frozenset({("status", "created")}))] == 0
+    assert ("payments_by_status", frozenset({("status", "captured")})) not in after  # a counter
     assert after[("refunds_by_status", frozenset({("status", "pending")}))] == 0
 
 
@@ -120,3 +131,54 @@ def test_status_gauges_cost_one_group_by_query_per_model(client, django_assert_n
     with django_assert_num_queries(2) as queries:  # payments, refunds
         assert client.get("/metrics").status_code == 200
     assert all("GROUP BY" in query["sql"] for query in queries.captured_queries)
+
+
+def test_payments_by_status_counts_awaiting_payments_only_through_an_index(
+    initiate, razorpay, client
+):
+    """A scrape must not read the whole payments table: paid and failed ones only pile up."""
+    created = initiate().json()
+    initiate(key="k2", externalRef="paid")
+    paid = Payment.objects.get(external_ref="paid")
+    Payment.objects.filter(pk=paid.pk).update(status=PaymentStatus.CAPTURED)
+    with CaptureQueriesContext(connection) as queries:
+        samples = scrape()
+    (counting,) = [q["sql"] for q in queries.captured_queries if "payments_payment" in q["sql"]]
+    assert samples[("payments_by_status", frozenset({("status", "created")}))] == 1
+    assert {labels for name, labels in samples if name == "payments_by_status"} == {
+        frozenset({("status", status)}) for status in AWAITING
+    }
+    assert created["status"] == "created"
+    assert "payment_awaiting_status_idx" in _plan(counting), _plan(counting)
+
+
+def _plan(sql: str) -> str:
+    """The query plan of `sql`, as if the table were large (no sequential scan on PostgreSQL)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return "\n".join(str(row) for row in cursor.fetchall())
+
+
+def test_a_transition_is_counted_once_committed_and_not_when_rolled_back(
+    initiate, razorpay, django_capture_on_commit_callbacks
+):
+    payment = Payment.objects.get(pk=initiate().json()["id"])
+    labels = {"from_status": "created", "to_status": "failed"}
+    before = scrape()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        payment_transition(payment=payment, to="failed", source="api")
+        raise RuntimeError("rolled back")
+    assert grew(before, scrape(), "payment_transitions_total", **labels) == 0
+    payment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        payment_transition(payment=payment, to="failed", source="api")
+        payment.save()
+    assert grew(before, scrape(), "payment_transitions_total", **labels) == 1
