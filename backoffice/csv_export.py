@@ -5,7 +5,6 @@ import csv
 from django.http import StreamingHttpResponse
 from django.urls import path
 
-
 # A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection"):
 # `=HYPERLINK(...)` in a client app's refund reason would run on finance's machine.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
