@@ -65,6 +65,8 @@ def idempotency_claim(*, client_app: ClientApp, operation: str, key: str, body) 
         raise IdempotencyKeyMissing(f"Send a unique {HEADER} header with this request.")
     if len(key) > MAX_KEY_LENGTH:
         raise IdempotencyKeyMissing(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.")
+    if not (key.isascii() and key.isprintable()):  # the draft's sf-string; no NUL for the db
+        raise IdempotencyKeyMissing(f"{HEADER} must be printable ASCII characters.")
     digest = fingerprint(body)
     current = now()
     claimed = insert_unless_exists(

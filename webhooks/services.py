@@ -15,11 +15,13 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from rest_framework.exceptions import ParseError
 
 from payments_service.clock import now
 from payments_service.db import insert_unless_exists
 from payments_service.integrations.razorpay import get_gateway
 from payments_service.metrics import WEBHOOK_ERRORS, WEBHOOK_EVENTS, WEBHOOK_LAG
+from payments_service.parsers import json_errors
 from payments_service.problems import ProblemError
 from payments_service.ratelimit import rate_allows
 
@@ -172,9 +174,14 @@ def _apply(event: WebhookEvent):
 
 
 def _parse(body: bytes) -> dict | None:
+    """The envelope, or None for a body no event can be: not JSON, too deep for the decoder, or
+    holding text no database stores (lone surrogates), which only a holder of our secret can
+    send, and which must still be a clear 400, not a 500."""
     try:
         envelope = json.loads(body.decode("utf-8"))
-    except ValueError:  # includes UnicodeDecodeError
+        if json_errors(envelope):
+            return None
+    except (ValueError, RecursionError, ParseError):  # ValueError includes UnicodeDecodeError
         return None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("event"), str):
         return None

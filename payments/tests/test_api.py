@@ -162,6 +162,14 @@ def test_missing_idempotency_key_is_400(api, razorpay):
     assert Payment.objects.count() == 0
 
 
+@pytest.mark.parametrize("key", ["k" * 256, "nul\x00byte", "tab\tkey", "clé"])
+def test_an_idempotency_key_too_long_or_not_printable_ascii_is_400(initiate, razorpay, key):
+    response = initiate(key=key)
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_missing"
+    assert Payment.objects.count() == 0
+
+
 def test_idempotency_keys_are_scoped_per_client_app(initiate, razorpay):
     _, other_key = client_app_create(name="other")
     other = APIClient()

@@ -234,7 +234,15 @@ def test_rejected_deliveries_are_purged_after_their_retention(client, order, set
     assert list(RejectedDelivery.objects.values_list("event_id", flat=True)) == ["evt_new"]
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"event": "x"}', b"\xff\xfe"])
+DEEP = b'{"event": "payment.captured", "payload": {"x": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}"
+SURROGATE = b'{"event": "payment.captured", "payload": {"notes": "\\ud800"}}'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", b'{"event": "x"}', b"\xff\xfe", DEEP, SURROGATE],
+    ids=["text", "list", "no-payload", "not-utf8", "deep", "lone-surrogate"],
+)
 def test_signed_body_that_is_not_an_event_is_400(client, razorpay, body):
     response = deliver(client, body)
     assert response.status_code == 400
