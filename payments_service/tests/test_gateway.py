@@ -2,10 +2,10 @@
 
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
+from requests.adapters import HTTPAdapter
 
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments_service.integrations.razorpay import (
@@ -141,13 +141,25 @@ def test_gateway_5xx_is_unavailable_and_prints_nothing(razorpay, capsys, body):
     assert capsys.readouterr().out == ""
 
 
-def test_timeout_is_raised_within_the_configured_read_timeout(simulator, razorpay, capsys):
+def test_timeout_is_raised_by_the_configured_read_timeout_on_one_attempt(
+    simulator, razorpay, capsys, monkeypatch
+):
     razorpay.faults(timeout_rate=1.0, hang_seconds=3)
     gateway = gateway_at(simulator.url, read_timeout=0.5)
-    started = time.monotonic()
+    sent = []
+    send = HTTPAdapter.send
+
+    def recording_send(adapter, request, **kwargs):
+        sent.append((request.method, request.path_url, kwargs.get("timeout")))
+        return send(adapter, request, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
     with pytest.raises(GatewayTimeout):
-        gateway.create_order(amount=1000, currency="INR", receipt="r", notes={})
-    assert time.monotonic() - started < 1.5
+        # A timeout already cost the whole read timeout: even a safe read is not retried.
+        gateway.fetch_order("order_AAAAAAAAAAAAAA")
+    # Had the socket waited for the server, the hang would have ended in a closed connection
+    # (GatewayUnavailable) and a retry: the read timeout is what gave up, once.
+    assert sent == [("GET", "/v1/orders/order_AAAAAAAAAAAAAA", (3.05, 0.5))]
     assert capsys.readouterr().out == ""
 
 

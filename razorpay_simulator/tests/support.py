@@ -68,14 +68,17 @@ class Control:
 class Receiver:
     """A stand-in merchant webhook endpoint that records deliveries.
 
-    `statuses` scripts the answers (popped one per request); 200 once it is empty. `delay`
-    slows every answer down by that many seconds.
+    `statuses` scripts the answers (popped one per request); 200 once it is empty. While
+    `hold` (an Event) is clear, every request is recorded and then left unanswered until it is
+    set; `answered` counts the answers sent.
     """
 
     def __init__(self):
         self.deliveries = []  # (headers dict, raw body bytes)
         self.statuses = []
-        self.delay = 0.0
+        self.hold = threading.Event()
+        self.hold.set()
+        self.answered = 0
         self._lock = threading.Lock()
         receiver = self
 
@@ -85,10 +88,12 @@ class Receiver:
                 with receiver._lock:
                     receiver.deliveries.append((dict(self.headers), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
-                time.sleep(receiver.delay)
+                receiver.hold.wait(30)  # bounded: a forgotten hold cannot hang the suite
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                with receiver._lock:
+                    receiver.answered += 1
 
             def log_message(self, *args):
                 pass

@@ -60,12 +60,12 @@ def test_html_error_body_is_not_json(sim, client, control):
 
 def test_timeout_fault_gives_the_sdk_a_read_timeout(client, control):
     control.post("/_sim/faults", {"timeout_rate": 1, "hang_seconds": 2})
-    started = time.monotonic()
 
+    # A read timeout, not the connection the server closes when its hang ends: the client gave
+    # up while the server still hung (a ReadTimeout is no ConnectionError).
     with pytest.raises(requests.exceptions.ReadTimeout):
         client.order.create({"amount": 100, "currency": "INR"}, timeout=(1, 0.5))
 
-    assert time.monotonic() - started < 1.5  # the client gave up; the server still hangs
     control.post("/_sim/faults", {})
     assert client.order.all()["count"] == 0  # the hung request did nothing
 

@@ -6,13 +6,33 @@ import time
 
 from razorpay_simulator.webhooks import sign
 
-from .support import EVENT_ID, FIXTURES, WEBHOOK_SECRET, Receiver, fixture, wait_until
+from .support import (
+    EVENT_ID,
+    FIXTURES,
+    WEBHOOK_BACKOFF,
+    WEBHOOK_SECRET,
+    Receiver,
+    fixture,
+    wait_until,
+)
 
 OLD_FIXTURE_FIELDS = {"udf", "service_tax"}
 
 
 def _bodies(deliveries):
     return [json.loads(body) for _, body in deliveries]
+
+
+def _order_ids(receiver):
+    """The order of each delivery so far, in arrival order."""
+    with receiver._lock:
+        bodies = [json.loads(body) for _, body in receiver.deliveries]
+    return [
+        body["payload"]["payment"]["entity"]["order_id"]
+        if "payment" in body["payload"]
+        else body["payload"]["order"]["entity"]["id"]
+        for body in bodies
+    ]
 
 
 def test_signing_function_reproduces_the_sdk_test_vector():
@@ -151,7 +171,7 @@ def test_failed_deliveries_are_retried_with_the_same_event(control, order, recei
     assert (item["attempts"], item["last_status_code"], item["last_error"]) == (4, 200, None)
 
 
-def test_delivery_gives_up_after_max_attempts(control, order, receiver):
+def test_delivery_gives_up_after_max_attempts(control, client, order, receiver):
     control.post("/_sim/config", {"webhook_max_attempts": 2})
     receiver.statuses = [500] * 10
     control.pay(order["id"], "authorized")
@@ -159,8 +179,15 @@ def test_delivery_gives_up_after_max_attempts(control, order, receiver):
     (item,) = wait_until(lambda: [i for i in control.webhooks() if i["status"] == "failed"])
 
     assert (item["attempts"], item["last_status_code"], item["last_error"]) == (2, 500, "HTTP 500")
-    time.sleep(0.2)  # no third attempt after giving up
-    assert len(receiver.deliveries) == 2
+    # A third attempt would be due one backoff (2 x WEBHOOK_BACKOFF) after the second. The one
+    # worker delivers in due order, so a later event held back longer than that backoff arrives
+    # after any third attempt: once it is in, whatever came before it is in too.
+    backoff_ms = int(WEBHOOK_BACKOFF * 2 * 1000)
+    control.post("/_sim/faults", {"webhook_delay_ms": 2 * backoff_ms})
+    marker = client.order.create({"amount": 100, "currency": "INR", "receipt": "marker"})
+    control.pay(marker["id"], "authorized")
+    wait_until(lambda: marker["id"] in _order_ids(receiver))
+    assert _order_ids(receiver) == [order["id"], order["id"], marker["id"]]
 
 
 def test_unreachable_endpoint_fails_with_the_error(control, order):
@@ -176,15 +203,26 @@ def test_unreachable_endpoint_fails_with_the_error(control, order):
 
 
 def test_slow_receiver_does_not_block_the_api(control, client, order, receiver):
-    receiver.delay = 0.6
-    started = time.monotonic()
+    receiver.hold.clear()  # the receiver takes the deliveries and answers none until released
+    try:
+        control.pay(order["id"], "captured")
+        receiver.wait_for(1)
+        client.order.fetch(order["id"])  # the API answers while a delivery waits for an answer
+        assert receiver.answered == 0
+    finally:
+        receiver.hold.set()
 
-    control.pay(order["id"], "captured")
-    client.order.fetch(order["id"])
+    # Had the API waited for the receiver, the first delivery would have timed out at the
+    # simulator long before the release; it was answered instead, at the first attempt.
+    def all_delivered():
+        items = control.webhooks()
+        return items if all(i["status"] == "delivered" for i in items) else None
 
-    assert time.monotonic() - started < receiver.delay  # did not wait for the receiver
-    receiver.wait_for(1)
-    receiver.delay = 0
+    assert [(i["event"], i["attempts"]) for i in wait_until(all_delivered)] == [
+        ("payment.authorized", 1),
+        ("payment.captured", 1),
+        ("order.paid", 1),
+    ]
 
 
 def test_without_a_url_events_are_logged_pending_and_can_be_redelivered(control, order):
@@ -243,13 +281,18 @@ def test_reorder_knob_reverses_each_batch(control, order, receiver):
     assert receiver.events() == ["order.paid", "payment.captured", "payment.authorized"]
 
 
-def test_drop_knob_never_delivers(control, order, receiver):
+def test_drop_knob_never_delivers(control, client, order, receiver):
     control.post("/_sim/faults", {"webhook_drop_rate": 1})
     control.pay(order["id"], "captured")
-
-    time.sleep(0.2)
-    assert receiver.deliveries == []
     assert [i["status"] for i in control.webhooks()] == ["dropped"] * 3
+
+    # The one worker delivers in queue order: an event emitted after the drops arrives after
+    # anything they might have queued.
+    control.post("/_sim/faults", {})
+    marker = client.order.create({"amount": 100, "currency": "INR", "receipt": "marker"})
+    control.pay(marker["id"], "authorized")
+    wait_until(lambda: marker["id"] in _order_ids(receiver))
+    assert _order_ids(receiver) == [marker["id"]]
 
 
 def test_delay_knob_holds_deliveries_back(control, order, receiver):
