@@ -178,3 +178,39 @@ def _describe(statement: str) -> str:
     table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', statement)
     lock = " FOR UPDATE" if " FOR UPDATE" in statement else ""
     return f"{verb} {table[1]}{lock}" if table else verb
+
+
+class QueuedTasks:
+    """Runs what the service enqueued, in this process, as `manage.py worker` would (its loop
+    would close a test's transaction, so each ready task is claimed and run here)."""
+
+    def run(self) -> int:
+        from django_tasks_db.management.commands.db_worker import Worker
+        from django_tasks_db.models import DBTaskResult
+
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test",
+            excluded_queue_names=[],
+        )
+        ran = 0
+        while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+            result.claim("test")
+            worker.run_task(result)
+            ran += 1
+        return ran
+
+    def names(self) -> list[str]:
+        from django_tasks_db.models import DBTaskResult
+
+        return [r.task_path for r in DBTaskResult.objects.ready().order_by("enqueued_at")]
+
+
+@pytest.fixture
+def queued_tasks(db) -> QueuedTasks:
+    return QueuedTasks()

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -23,9 +24,10 @@ from refunds import services as refund_services
 from refunds.models import Refund
 from webhooks.models import WebhookEvent
 
+from .chores import CHORES, chore_run_now, reconcile_task
 from .csv_export import CsvExportMixin
 from .display import badge, mask_email, mask_phone, money, to_minor_units
-from .reconcile import reconcile
+from .models import Chore, ReconciliationReport
 
 
 class RefundForm(forms.Form):
@@ -259,20 +261,31 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return [reconciliation, *super().get_urls()]
 
     def reconciliation_view(self, request):
-        """The reconcile command's report for a window, with its fix as a button."""
+        """The latest stored reconciliation report, with its age. Asking for another window,
+        or for the fix, enqueues it for the worker: this page never calls Razorpay."""
         if not request.user.has_perm("payments.reconcile_payments"):
             raise PermissionDenied
-        form = WindowForm(request.GET or None)
-        until = now()
-        since = until - timedelta(days=7)
-        if form.is_valid():
-            since = _start_of(form.cleaned_data["since"]) or since
-            until = _start_of(form.cleaned_data["until"]) or until
-        fix = request.method == "POST"
-        report = reconcile(since=since, until=until, fix=fix, actor=request.user.get_username())
-        if fix:
-            fixed = len(report.mismatches) - len(report.unresolved)
-            self.message_user(request, f"Fixed {fixed} mismatch(es).")
+        report = ReconciliationReport.objects.first()
+        form = WindowForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            until = _start_of(form.cleaned_data["until"]) or now()
+            since = _start_of(form.cleaned_data["since"]) or until - timedelta(days=7)
+            fix = "fix" in request.POST
+            if fix and report is not None:  # the fix is for the window the page shows
+                since, until = report.since, report.until
+            reconcile_task.enqueue(
+                since=since.isoformat(),
+                until=until.isoformat(),
+                fix=fix,
+                requested_by=request.user.get_username(),
+            )
+            what = "The fix" if fix else "A reconciliation"
+            self.message_user(
+                request,
+                f"{what} of {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} is queued; its "
+                "report appears here once the worker has run it.",
+            )
+            return redirect(request.path)
         context = {
             **self.admin_site.each_context(request),
             "title": "Reconciliation with Razorpay",
@@ -281,11 +294,14 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             "report": report,
             "totals": [
                 (
-                    t.day,
-                    t.currency,
-                    *(money(v, t.currency) for v in (t.captured, t.refunded, t.net)),
+                    t["day"],
+                    t["currency"],
+                    *(
+                        money(value, t["currency"])
+                        for value in (t["captured"], t["refunded"], t["captured"] - t["refunded"])
+                    ),
                 )
-                for t in report.totals
+                for t in (report.totals if report else [])
             ],
         }
         return TemplateResponse(request, "backoffice/reconciliation.html", context)
@@ -375,3 +391,78 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
+
+
+@admin.register(Chore)
+class ChoreAdmin(ReadOnlyAdmin):
+    """What the worker does on its own: when each chore last ran, how it went, when it runs
+    next; "Run now" enqueues it at once."""
+
+    list_display = [
+        "name",
+        "description",
+        "last_finished_at",
+        "outcome_badge",
+        "last_detail",
+        "next_run_at",
+        "running",
+    ]
+    readonly_fields = [
+        "name",
+        "description",
+        "next_run_at",
+        "lease_until",
+        "last_started_at",
+        "last_finished_at",
+        "last_outcome",
+        "last_detail",
+        "recent_runs",
+    ]
+    actions = ["run_now"]
+
+    def has_run_permission(self, request) -> bool:
+        return request.user.has_perm("backoffice.run_chore")
+
+    @admin.display(description="what it does")
+    def description(self, chore: Chore) -> str:
+        kind = CHORES.get(chore.name)
+        return kind.description if kind else "(no longer a chore)"
+
+    @admin.display(description="last outcome", ordering="last_outcome")
+    def outcome_badge(self, chore: Chore):
+        return badge(chore.last_outcome) if chore.last_outcome else "—"
+
+    @admin.display(description="recent runs")
+    def recent_runs(self, chore: Chore):
+        runs = chore.runs.order_by("-started_at")[:20]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                    r.finished_at or "—",
+                    r.outcome,
+                    r.worker,
+                    r.detail,
+                )
+                for r in runs
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>started (UTC)</th><th>finished</th><th>outcome</th>"
+            "<th>worker</th><th>detail</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="running", boolean=True)
+    def running(self, chore: Chore) -> bool:
+        return chore.lease_until is not None and chore.lease_until >= now()
+
+    @admin.action(description="Run now", permissions=["run"])
+    def run_now(self, request, queryset):
+        for chore in queryset:
+            if chore_run_now(name=chore.name):
+                self.message_user(request, f"{chore.name}: queued; the worker runs it next.")
+            else:
+                self.message_user(request, f"{chore.name}: already running.", messages.WARNING)

@@ -7,7 +7,7 @@ reported for a person to look at.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +21,8 @@ from payments_service.integrations.razorpay import GatewayError, get_gateway
 from payments_service.problems import ProblemError
 from refunds import services as refunds
 from refunds.models import Refund, RefundStatus
+
+from .models import ReconciliationReport
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,31 @@ def reconcile(*, since: datetime, until: datetime, fix: bool = False, actor: str
     report.mismatches += _orders_missing_locally(gateway, since, until, known_orders)
     report.totals = daily_totals(since=since, until=until)
     return report
+
+
+def reconcile_store(
+    *, since: datetime, until: datetime, fix: bool, requested_by: str
+) -> ReconciliationReport:
+    """Reconciles the window and keeps the report: what the admin's page shows (the chore's
+    daily run, or an operator's window or fix, run by the worker)."""
+    report = reconcile(since=since, until=until, fix=fix, actor=requested_by)
+    return ReconciliationReport.objects.create(
+        since=since,
+        until=until,
+        fix=fix,
+        requested_by=requested_by,
+        payments_checked=report.payments_checked,
+        mismatches=[asdict(mismatch) for mismatch in report.mismatches],
+        totals=[
+            {
+                "day": total.day.isoformat(),
+                "currency": total.currency,
+                "captured": total.captured,
+                "refunded": total.refunded,
+            }
+            for total in report.totals
+        ],
+    )
 
 
 def _check_payment(payment: Payment, gateway, stuck_before: datetime) -> list[Mismatch]:

@@ -10,6 +10,9 @@ VIEW = [
     "payments_service.view_clientapp",
     "payments_service.view_apikey",
     "payments_service.view_idempotencykey",
+    "backoffice.view_chore",
+    "backoffice.view_chorerun",
+    "backoffice.view_reconciliationreport",
 ]
 ROLES = {
     "support": VIEW,
@@ -20,17 +23,26 @@ ROLES = {
         "payments.refund_payment",
         "payments.reconcile_payments",
         "webhooks.reprocess_webhookevent",
+        "backoffice.run_chore",
     ],
 }
 
 
-def roles_sync(*, group_model, permission_model) -> None:
-    """Creates the groups with exactly their permissions (the data migration; tests after a
-    flush). Takes the models so the migration can pass its historical ones."""
+def roles_sync(*, group_model, permission_model, migrating: bool = False) -> None:
+    """Gives the groups exactly their permissions (the data migrations; tests after a flush).
+    Takes the models so a migration can pass its historical ones; `migrating`: a permission
+    whose model a later migration creates is skipped (that migration's own sync adds it)."""
     for name, dotted_names in ROLES.items():
         group, _ = group_model.objects.get_or_create(name=name)
+        wanted = [dotted.split(".") for dotted in dotted_names]
         permissions = [
-            permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in (dotted.split(".") for dotted in dotted_names)
+            permission
+            for app_label, codename in wanted
+            for permission in permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
         ]
+        if len(permissions) != len(wanted) and not migrating:
+            found = {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+            raise LookupError(f"no such permission: {sorted(set(dotted_names) - found)}")
         group.permissions.set(permissions)

@@ -37,6 +37,7 @@ class Source(models.TextChoices):
     RECONCILE = "reconcile", "reconcile"
     ADMIN = "admin", "admin"
     COMMAND = "command", "command"
+    CHORE = "chore", "chore"  # the worker's scheduled chores
 
 
 class Payment(models.Model):

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us: no CDN
+    "django_tasks",
+    "django_tasks_db",
     "payments_service",
     "payments",
     "refunds",
@@ -295,6 +297,26 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 # timeouts and one retry bound it: about 40 s at most with the defaults; gunicorn's gthread
 # workers do not cut a slow request short), so a crashed one's key is free again after it.
 IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 60)
+
+# --- Worker: tasks and chores ---------------------------------------------------------------
+# Django's task API on the database backend: no broker; workers claim tasks with SKIP LOCKED.
+# Another backend of the same API (RQ, Celery) is a change of this setting.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How often each chore runs (`manage.py worker` runs them; each once across all workers).
+CHORE_INTERVALS = {
+    "settle_refunds": env_duration("CHORE_SETTLE_REFUNDS_INTERVAL", "1m"),
+    "retry_webhooks": env_duration("CHORE_RETRY_WEBHOOKS_INTERVAL", "5m"),
+    "reconcile": env_duration("CHORE_RECONCILE_INTERVAL", "1h"),
+    "purge": env_duration("CHORE_PURGE_INTERVAL", "1h"),
+}
+# A refund still pending this long after it was made is settled by the chore.
+CHORE_SETTLE_REFUNDS_AFTER_SECONDS = env_duration("CHORE_SETTLE_REFUNDS_AFTER", "1m")
+# Longer than any chore takes: a chore whose worker died runs again this long after it began.
+CHORE_LEASE_SECONDS = env_duration("CHORE_LEASE", "10m")
+# Chore runs and stored reconciliation reports are kept this long.
+CHORE_HISTORY_DAYS = env_int("CHORE_HISTORY_DAYS", 30)
+# How often a worker looks for tasks and due chores when it has nothing to do.
+WORKER_POLL_SECONDS = float(env("WORKER_POLL_SECONDS", "1"))
 
 # --- Crash tests -----------------------------------------------------------------------------
 # Points at which a request stalls so that a test can SIGKILL the process there (crashpoints.py).

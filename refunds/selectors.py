@@ -19,11 +19,16 @@ def refund_list(*, payment: Payment) -> QuerySet[Refund]:
     return Refund.objects.filter(payment=payment).order_by("-created_at", "-id")
 
 
-def refund_list_unsettled(*, since: datetime | None = None) -> QuerySet[Refund]:
-    """Pending refunds, oldest first: what `sync_refunds` asks Razorpay about."""
+def refund_list_unsettled(
+    *, since: datetime | None = None, before: datetime | None = None
+) -> QuerySet[Refund]:
+    """Pending refunds (created in [since, before)), oldest first: what `sync_refunds` and its
+    chore ask Razorpay about."""
     refunds = Refund.objects.filter(status=RefundStatus.PENDING)
     if since is not None:
         refunds = refunds.filter(created_at__gte=since)
+    if before is not None:
+        refunds = refunds.filter(created_at__lt=before)
     return refunds.order_by("created_at", "id")
 
 

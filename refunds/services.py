@@ -10,6 +10,8 @@ resumes that refund and never reserves a second one.
 """
 
 import logging
+from collections.abc import Iterator
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +28,7 @@ from payments_service.integrations.razorpay import (
 )
 from payments_service.integrations.razorpay import Refund as GatewayRefund
 from payments_service.models import IdempotencyKey
+from payments_service.problems import ProblemError
 
 from .errors import (
     PaymentNotRefundable,
@@ -38,6 +41,7 @@ from .errors import (
 from .models import Refund, RefundSpeed, RefundStatus
 from .selectors import (
     payment_id_for_razorpay_payment,
+    refund_list_unsettled,
     refund_processed_amount,
     refund_reserved_amount,
 )
@@ -357,3 +361,16 @@ def refund_sync(*, refund: Refund, source: str) -> Refund:
             except GatewayRejected as exc:
                 return refund_fail(refund=refund, reason=exc.detail)
     return refund_apply_gateway(refund=answer, source=source, actor="refund_sync")
+
+
+def refund_sync_unsettled(
+    *, source: str, since: datetime | None = None, before: datetime | None = None
+) -> Iterator[tuple[Refund, ProblemError | None]]:
+    """`refund_sync` for every pending refund created in [since, before), oldest first: each
+    refund as it now stands, with the problem that kept it from settling (None when it was
+    asked). One refund's trouble never stops the others. `sync_refunds` and its chore."""
+    for refund in refund_list_unsettled(since=since, before=before):
+        try:
+            yield refund_sync(refund=refund, source=source), None
+        except ProblemError as exc:
+            yield refund, exc

@@ -216,3 +216,26 @@ def webhook_purge_rejected() -> int:
     cutoff = now() - timedelta(seconds=settings.WEBHOOK_REJECTED_RETENTION_SECONDS)
     deleted, _ = RejectedDelivery.objects.filter(received_at__lt=cutoff).delete()
     return deleted
+
+
+def webhook_events_to_retry(
+    *,
+    failed: bool,
+    ours_only: bool = False,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> list[int]:
+    """Ids of stored events to apply again, oldest first: pending ones (their processing was
+    interrupted), and with `failed` the failed ones; `ours_only` keeps only failures from an
+    error of ours (a bug, the database: kept with a traceback), which a retry may cure, unlike
+    a mismatch. Received in [since, before)."""
+    chosen = Q(status=WebhookEvent.Status.PENDING)
+    if failed:
+        failures = Q(status=WebhookEvent.Status.FAILED)
+        chosen |= failures & ~Q(traceback="") if ours_only else failures
+    events = WebhookEvent.objects.filter(chosen)
+    if since is not None:
+        events = events.filter(received_at__gte=since)
+    if before is not None:
+        events = events.filter(received_at__lt=before)
+    return list(events.order_by("received_at", "pk").values_list("pk", flat=True))

@@ -1,13 +1,17 @@
 """Reconciliation on mismatches seeded through the simulator, as the command and the admin
 page report and fix them."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from backoffice.models import ReconciliationReport
+from backoffice.reconcile import reconcile_store
 from payments.models import Payment
-from payments_service.integrations.razorpay import get_gateway
+from payments_service.clock import now
+from payments_service.integrations.razorpay import RazorpayGateway, get_gateway
 from refunds.models import Refund
 
 pytestmark = pytest.mark.django_db
@@ -107,11 +111,44 @@ def test_window_options_are_validated():
         call_command("reconcile", "--since", "2026-02-01", "--until", "2026-01-01")
 
 
-def test_admin_page_shows_the_report_and_fixes(finance, support, unconfirmed):
+def test_admin_page_shows_the_stored_report_with_its_age_and_never_calls_razorpay(
+    finance, support, unconfirmed, monkeypatch
+):
+    reconcile_store(since=now() - timedelta(days=1), until=now(), fix=False, requested_by="chore")
+
+    def no_gateway(*args, **kwargs):
+        raise AssertionError("the reconciliation page called Razorpay")
+
+    monkeypatch.setattr(RazorpayGateway, "_call", no_gateway)
     page = finance.get("/admin/payments/payment/reconcile/")
     assert page.status_code == 200
-    assert unconfirmed.id in page.content.decode() and b"fixable" in page.content
-    finance.post("/admin/payments/payment/reconcile/")
+    text = page.content.decode()
+    assert unconfirmed.id in text and "fixable" in text
+    assert "0\xa0minutes ago, by chore" in text  # its age
+    assert support.get("/admin/payments/payment/reconcile/").status_code == 403
+
+
+def test_admin_fix_is_queued_for_the_worker_which_applies_it_and_stores_the_report(
+    finance, unconfirmed, queued_tasks
+):
+    reconcile_store(since=now() - timedelta(days=1), until=now(), fix=False, requested_by="chore")
+    done = finance.post("/admin/payments/payment/reconcile/", {"fix": "1"}, follow=True)
+    assert "is queued" in done.content.decode()
+    unconfirmed.refresh_from_db()
+    assert unconfirmed.status == "created"  # nothing done inside the request
+    assert queued_tasks.run() == 1
     unconfirmed.refresh_from_db()
     assert unconfirmed.status == "captured"
-    assert support.get("/admin/payments/payment/reconcile/").status_code == 403
+    latest = ReconciliationReport.objects.first()
+    assert latest.fix and latest.requested_by == "fiona" and not latest.unresolved
+    page = finance.get("/admin/payments/payment/reconcile/").content.decode()
+    assert "with the fix" in page and "fixed" in page
+
+
+def test_admin_asks_for_a_window_the_worker_reconciles(finance, unconfirmed, queued_tasks):
+    window = {"since": f"{now() - timedelta(days=2):%Y-%m-%d}", "until": ""}
+    finance.post("/admin/payments/payment/reconcile/", {**window, "window": "1"})
+    assert queued_tasks.run() == 1
+    report = ReconciliationReport.objects.get()
+    assert (report.requested_by, report.fix, report.payments_checked) == ("fiona", False, 1)
+    assert [m["subject"] for m in report.mismatches] == [unconfirmed.id]

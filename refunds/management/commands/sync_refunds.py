@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from payments.models import Source
 from payments_service.commands import parse_moment
-from payments_service.problems import ProblemError
-from refunds import selectors, services
+from refunds import services
 
 
 class Command(BaseCommand):
@@ -19,13 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, since, **options):
         since = parse_moment(since, "--since") if since else None
         counts = Counter()
-        for refund in selectors.refund_list_unsettled(since=since):
+        for refund, problem in services.refund_sync_unsettled(source=Source.COMMAND, since=since):
             counts["checked"] += 1
-            try:
-                refund = services.refund_sync(refund=refund, source=Source.COMMAND)
-            except ProblemError as exc:  # one refund's trouble must not stop the others
+            if problem is not None:
                 counts["errors"] += 1
-                self.stderr.write(f"{refund.id}: {exc.code}: {exc.detail}")
+                self.stderr.write(f"{refund.id}: {problem.code}: {problem.detail}")
                 continue
             counts[refund.status] += 1
             if refund.is_final:

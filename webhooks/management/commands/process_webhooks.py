@@ -4,8 +4,7 @@ those that failed. Safe to run at any time: applying an event twice changes noth
 from django.core.management.base import BaseCommand
 
 from payments_service.commands import parse_moment
-from webhooks.models import WebhookEvent
-from webhooks.services import webhook_process
+from webhooks.services import webhook_events_to_retry, webhook_process
 
 
 class Command(BaseCommand):
@@ -16,14 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--since", help="only events received since DATE or DATETIME")
 
     def handle(self, *args, failed, since, **options):
-        statuses = [WebhookEvent.Status.PENDING]
-        if failed:
-            statuses.append(WebhookEvent.Status.FAILED)
-        events = WebhookEvent.objects.filter(status__in=statuses).order_by("received_at")
-        if since:
-            events = events.filter(received_at__gte=parse_moment(since, "--since"))
+        since = parse_moment(since, "--since") if since else None
+        events = webhook_events_to_retry(failed=failed, since=since)
         counts: dict[str, int] = {}
-        for pk in events.values_list("pk", flat=True):
+        for pk in events:
             try:
                 status = webhook_process(event_pk=pk).status
             except Exception as exc:  # saved on the event; go on with the others
