@@ -1,8 +1,10 @@
 """Refunds racing over real HTTP against a live server: the payment's lock keeps their sum
 within the captured amount, here and at Razorpay.
 
-On PostgreSQL in CI (row locks); on SQLite the same guarantee comes from IMMEDIATE
-transactions, and the test runs there too.
+On PostgreSQL only (CI runs it): SQLite serialises every write, so it cannot show a missing row
+lock. The test holds the payment's row lock itself until PostgreSQL shows every request queued
+behind it, then lets them all go: they overlapped by construction, and each had to take the
+lock in turn (one after another, without the lock, they would all read the same sum).
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -12,15 +14,16 @@ import requests
 
 from payments_service.integrations.razorpay import get_gateway
 from refunds.models import Refund
+from reliability.locks import row_locked
+from reliability.tests.conftest import postgres_only
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_ten_concurrent_refunds_of_40_percent_make_exactly_two(
     live_server, client_app, razorpay, pay
 ):
     payment = pay(amount=10_000)
-    razorpay.faults(latency_ms=100, paths=["/v1/payments"], methods=["POST"])
 
     def send(index: int) -> requests.Response:
         return requests.post(
@@ -33,8 +36,13 @@ def test_ten_concurrent_refunds_of_40_percent_make_exactly_two(
             timeout=30,
         )
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        responses = list(pool.map(send, range(10)))
+    with row_locked("payments_payment", payment["id"]) as lock:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            sent = [pool.submit(send, index) for index in range(10)]
+            waiters = lock.wait_for_waiters(10)
+            assert all("FOR UPDATE" in query for _, query in waiters), waiters
+            lock.release()
+            responses = [future.result() for future in sent]
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 2 + [409] * 8, [r.json() for r in responses]
