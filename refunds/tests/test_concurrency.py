@@ -36,13 +36,12 @@ def test_ten_concurrent_refunds_of_40_percent_make_exactly_two(
             timeout=30,
         )
 
-    with row_locked("payments_payment", payment["id"]) as lock:
-        with ThreadPoolExecutor(max_workers=10) as pool:
-            sent = [pool.submit(send, index) for index in range(10)]
-            waiters = lock.wait_for_waiters(10)
-            assert all("FOR UPDATE" in query for _, query in waiters), waiters
-            lock.release()
-            responses = [future.result() for future in sent]
+    with row_locked("payments_payment", payment["id"]) as lock, ThreadPoolExecutor(10) as pool:
+        sent = [pool.submit(send, index) for index in range(10)]
+        waiters = lock.wait_for_waiters(10)
+        assert all("FOR UPDATE" in query for _, query in waiters), waiters
+        lock.release()
+        responses = [future.result() for future in sent]
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 2 + [409] * 8, [r.json() for r in responses]
