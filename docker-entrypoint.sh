@@ -5,4 +5,8 @@ set -e
 if [ "${MIGRATE_ON_START:-false}" = "true" ]; then
   python manage.py migrate --noinput
 fi
+# `docker run IMAGE worker`: the background worker (tasks and chores) instead of the web server.
+if [ "$1" = "worker" ]; then
+  exec python manage.py worker
+fi
 exec "$@"

@@ -23,7 +23,10 @@ credentials=$("$BIN/python" manage.py setup_local)
   --webhook-url "http://127.0.0.1:${PORT}/webhooks/razorpay" \
   --webhook-secret "$RAZORPAY_WEBHOOK_SECRET" &
 sim_pid=$!
-trap 'kill "$sim_pid" 2>/dev/null || true' EXIT INT TERM
+# The background worker: chores (settle refunds, retry webhooks, reconcile, purges) and tasks.
+"$BIN/python" manage.py worker &
+worker_pid=$!
+trap 'kill "$sim_pid" "$worker_pid" 2>/dev/null || true' EXIT INT TERM
 
 cat <<INFO
 
@@ -31,6 +34,7 @@ cat <<INFO
   Back office        http://127.0.0.1:${PORT}/admin/
 $(sed 's/^/  /' <<<"$credentials")
   Razorpay simulator ${RAZORPAY_API_BASE_URL}   (checkout: /_sim/checkout/<order_id>)
+  Worker             chores and their last runs: http://127.0.0.1:${PORT}/admin/backoffice/chore/
 
   Stop with Ctrl-C.
 
