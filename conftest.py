@@ -62,6 +62,11 @@ class SimulatorControl:
     def configure(self, **config) -> None:
         self._post("/_sim/config", config)
 
+    def received(self, method: str, path: str) -> int:
+        """How many API requests of this method to paths starting with `path` have arrived."""
+        items = self.http.get(self.url + "/_sim/requests", timeout=10).json()["items"]
+        return sum(1 for i in items if i["method"] == method and i["path"].startswith(path))
+
     def webhooks(self) -> list[dict]:
         return self.http.get(self.url + "/_sim/webhooks", timeout=10).json()["items"]
 
@@ -96,7 +101,7 @@ def razorpay(simulator, settings) -> SimulatorControl:
 
 @pytest.fixture
 def client_app(db):
-    from payments_service.client_apps import client_app_create
+    from clients.services import client_app_create
 
     app, key = client_app_create(name="shop")
     app.api_key = key

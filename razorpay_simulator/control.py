@@ -73,6 +73,11 @@ def _webhooks(sim, request):
     return {"count": len(items), "items": items}
 
 
+def _received(sim, request):
+    items = list(sim.received)
+    return {"count": len(items), "items": items}
+
+
 def _reset(sim, request):
     sim.reset()
     return {"reset": True}
@@ -92,6 +97,7 @@ ROUTER = Router(
         ("POST", "/_sim/config", _set_config),
         ("GET", "/_sim/webhooks", _webhooks),
         ("POST", f"/_sim/webhooks/{ID}/redeliver", lambda sim, r, eid: sim.webhooks.redeliver(eid)),
+        ("GET", "/_sim/requests", _received),
         ("POST", "/_sim/reset", _reset),
     ]
 )

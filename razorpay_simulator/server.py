@@ -6,6 +6,7 @@ import http.client
 import logging
 import threading
 import time
+from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -54,6 +55,9 @@ class Simulator:
         )
         self.webhooks = WebhookDispatcher(self.config, new_id("acc"))
         self.store = Store(self.config, self.webhooks)
+        # The API requests received, as they arrive (before any fault): a test can see that a
+        # request reached "Razorpay" before it kills the process that sent it.
+        self.received = deque(maxlen=1000)
         self._address = (host, port)
         self._server = None
         self._stopping = threading.Event()
@@ -89,6 +93,7 @@ class Simulator:
         """Forget all orders, payments, refunds, deliveries and faults (settings stay)."""
         self.store.reset()
         self.webhooks.reset()
+        self.received.clear()
         self.config.faults = Faults()
 
     def pause(self, seconds):
@@ -154,6 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
 def _respond(sim, request):
     """The response for a request, or None when a timeout fault swallows it."""
     if request.path == "/v1" or request.path.startswith("/v1/"):
+        sim.received.append({"method": request.method, "path": request.path})
         faults = sim.config.faults
         if faults.applies(request.method, request.path):
             sim.pause(faults.latency_ms / 1000)

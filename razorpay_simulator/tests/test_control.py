@@ -40,6 +40,22 @@ def test_invalid_config_changes_nothing(control):
     assert control.post("/_sim/config", {"key_secret": "x"}, 400)["error"]["field"] == "key_secret"
 
 
+def test_requests_are_journaled_as_they_arrive_even_when_a_fault_swallows_them(client, control):
+    control.post("/_sim/faults", {"timeout_rate": 1, "hang_seconds": 0.2, "paths": ["/v1/orders"]})
+    with pytest.raises(requests.exceptions.RequestException):
+        requests.post(f"{client.base_url}/v1/orders", json={}, timeout=0.1)
+    control.post("/_sim/faults", {})
+    client.order.all()
+
+    received = control.get("/_sim/requests")["items"]
+    assert received == [
+        {"method": "POST", "path": "/v1/orders"},
+        {"method": "GET", "path": "/v1/orders"},
+    ]
+    control.post("/_sim/reset")
+    assert control.get("/_sim/requests") == {"count": 0, "items": []}
+
+
 def test_reset_clears_state_faults_and_deliveries(client, control, order):
     control.pay(order["id"])
     control.post("/_sim/faults", {"latency_ms": 10})

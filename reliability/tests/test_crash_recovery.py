@@ -8,7 +8,6 @@ in production), or by a slow gateway, and its whole process group is killed ther
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,7 +19,7 @@ from conftest import SIM_KEY_ID, SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
 from payments.models import Payment
 from payments_service.clock import now
 from payments_service.integrations.razorpay import get_gateway
-from payments_service.models import IdempotencyKey
+from clients.models import IdempotencyKey
 from payments_service.tests.servers import ROOT, current_database_url
 from refunds.models import Refund
 from reliability.clients import ShopClient, assert_problem, retry_while_in_flight
@@ -87,7 +86,11 @@ def test_service_killed_mid_initiate_then_retried_ends_with_one_payment_and_one_
             what="the payment row the service writes before calling Razorpay",
         )
         assert payment.razorpay_order_id is None and payment.order_claimed_until
-        time.sleep(1)  # the row commits just before the order request leaves: let it arrive
+        wait_until(
+            lambda: sim.received("POST", "/v1/orders"),
+            timeout=15,
+            what="the order request to reach Razorpay",
+        )
         first.kill()
         with pytest.raises(requests.ConnectionError):
             in_flight.result(timeout=15)
