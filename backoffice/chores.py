@@ -21,10 +21,10 @@ from django.db import transaction
 from django.db.models import Q
 from django_tasks import task
 
+from clients.idempotency import idempotency_purge_expired
 from payments.models import Source
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
-from payments_service.idempotency import idempotency_purge_expired
 from refunds.services import refund_sync_unsettled
 from webhooks.services import webhook_events_to_retry, webhook_process, webhook_purge_rejected
 

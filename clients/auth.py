@@ -1,16 +1,16 @@
-"""Client apps and their API keys: issue, rotate, revoke, authenticate."""
+"""API key authentication: `Authorization: Bearer <key>` to a client app, remembered per process."""
 
 import hashlib
-import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from rest_framework import authentication, exceptions
 
-from .clock import now
-from .logs import log_context_bind
+from payments_service.clock import now
+from payments_service.logs import log_context_bind
+
 from .models import ApiKey, ClientApp
 
 KEY_PREFIX = "psk_"
@@ -23,42 +23,9 @@ _CHECKED_MAX = 10_000
 _monotonic = time.monotonic  # tests move it
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """What is stored of a key (`ApiKey.key_hash`)."""
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def client_app_create(*, name: str) -> tuple[ClientApp, str]:
-    """A new app and its first key; the bare key is returned once and never stored."""
-    with transaction.atomic():
-        app = ClientApp.objects.create(name=name)
-        return app, api_key_issue(client_app=app)
-
-
-def api_key_issue(*, client_app: ClientApp) -> str:
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    ApiKey.objects.create(client_app=client_app, prefix=key[:12], key_hash=_hash(key))
-    return key
-
-
-def api_key_rotate(*, client_app: ClientApp, grace: timedelta) -> str:
-    """A new key; the app's current keys keep working for `grace`, so callers can switch."""
-    with transaction.atomic():
-        deadline = now() + grace
-        live = ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True)
-        live.filter(expires_at__isnull=True).update(expires_at=deadline)
-        live.filter(expires_at__gt=deadline).update(expires_at=deadline)
-        forget_checked_keys()
-        return api_key_issue(client_app=client_app)
-
-
-def api_key_revoke_all(*, client_app: ClientApp) -> int:
-    """Every key of the app stops working: in this process now, in the others within
-    API_KEY_CACHE_SECONDS."""
-    revoked = ApiKey.objects.filter(client_app=client_app, revoked_at__isnull=True).update(
-        revoked_at=now()
-    )
-    forget_checked_keys()
-    return revoked
 
 
 def client_app_for_key(key: str) -> ClientApp | None:
@@ -66,7 +33,7 @@ def client_app_for_key(key: str) -> ClientApp | None:
     less than API_KEY_CACHE_SECONDS ago."""
     if not key.startswith(KEY_PREFIX):
         return None
-    digest = _hash(key)
+    digest = key_hash(key)
     checked = _checked.get(digest)
     if checked is None or checked[0] <= _monotonic():
         api_key = (

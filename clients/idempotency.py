@@ -24,11 +24,12 @@ from typing import Any
 from django.conf import settings
 from rest_framework.response import Response
 
-from .clock import now
-from .db import insert_unless_exists
-from .metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENT_REPLAYS
+from payments_service.clock import now
+from payments_service.db import insert_unless_exists
+from payments_service.metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENT_REPLAYS
+from payments_service.problems import ProblemError
+
 from .models import ClientApp, IdempotencyKey
-from .problems import ProblemError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

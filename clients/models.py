@@ -1,8 +1,11 @@
-"""Cross-cutting records: the client apps that call the API, their keys, idempotency keys."""
+"""The client apps that call the API, their keys, and their idempotency keys.
+
+Moved from `payments_service`: they keep its tables (`db_table`), so deployments migrate in
+place."""
 
 from django.db import models
 
-from .ids import new_id
+from payments_service.ids import new_id
 
 
 def _app_id() -> str:
@@ -18,6 +21,7 @@ class ClientApp(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "payments_service_clientapp"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -38,6 +42,7 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "payments_service_apikey"
         ordering = ["-created_at"]
         verbose_name = "API key"
 
@@ -69,6 +74,7 @@ class IdempotencyKey(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        db_table = "payments_service_idempotencykey"
         constraints = [
             models.UniqueConstraint(
                 fields=["client_app", "operation", "key"], name="idempotency_key_once_per_scope"

@@ -7,8 +7,9 @@ from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments_service.api import ClientAppApi, Pagination
-from payments_service.idempotency import idempotent
+from clients.api import ClientAppApi
+from clients.idempotency import idempotent
+from payments_service.api import Pagination
 from payments_service.openapi import problems
 from payments_service.parsers import JSONParser
 from payments_service.ratelimit import ConfirmIpRateLimit

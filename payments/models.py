@@ -2,8 +2,8 @@
 
 from django.db import models
 
+from clients.models import ClientApp
 from payments_service.ids import new_id
-from payments_service.models import ClientApp
 
 
 def _payment_id() -> str:

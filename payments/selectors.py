@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from payments_service.models import ClientApp
+from clients.models import ClientApp
 
 from .models import Payment
 

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from clients.models import ClientApp
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
 from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
 from payments_service.integrations.razorpay import Payment as GatewayPayment
 from payments_service.logs import log_context_bind
 from payments_service.metrics import PAYMENT_TRANSITIONS
-from payments_service.models import ClientApp
 
 from .errors import (
     PaymentAlreadyPaid,

@@ -11,8 +11,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from .idempotency import HEADER as IDEMPOTENCY_HEADER
-from .idempotency import MAX_KEY_LENGTH
+from clients.idempotency import HEADER as IDEMPOTENCY_HEADER
+from clients.idempotency import MAX_KEY_LENGTH
+
 from .problems import PROBLEM_CONTENT_TYPE
 
 
@@ -143,7 +144,7 @@ class ServiceAutoSchema(AutoSchema):
 
 
 class ClientAppKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "payments_service.client_apps.ClientAppAuthentication"
+    target_class = "clients.auth.ClientAppAuthentication"
     name = "apiKey"
 
     def get_security_definition(self, auto_schema):

@@ -4,11 +4,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from clients.api import ClientAppApi
+from clients.idempotency import idempotent
 from payments.errors import PaymentNotFound
 from payments.models import Source
 from payments.selectors import payment_get
-from payments_service.api import ClientAppApi, Pagination
-from payments_service.idempotency import idempotent
+from payments_service.api import Pagination
 from payments_service.openapi import problems
 
 from . import selectors, services

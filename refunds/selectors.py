@@ -4,8 +4,8 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet, Sum
 
+from clients.models import ClientApp
 from payments.models import Payment, PaymentAttempt
-from payments_service.models import ClientApp
 
 from .models import Refund, RefundStatus
 

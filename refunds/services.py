@@ -16,18 +16,18 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
+from clients.idempotency import idempotency_record, idempotency_run
+from clients.models import IdempotencyKey
 from payments.models import Payment, PaymentStatus
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
-from payments_service.idempotency import idempotency_record, idempotency_run
 from payments_service.integrations.razorpay import (
     GatewayRejected,
     GatewayUnavailable,
     get_gateway,
 )
 from payments_service.integrations.razorpay import Refund as GatewayRefund
-from payments_service.models import IdempotencyKey
 from payments_service.problems import ProblemError
 
 from .errors import (

@@ -22,10 +22,10 @@ from itertools import pairwise
 from django.db.models import Min, Sum
 
 from backoffice.reconcile import reconcile
+from clients.models import IdempotencyKey
 from payments.models import PAID, RANK, Payment, PaymentStatus, PaymentStatusChange
 from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayError, get_gateway
-from payments_service.models import IdempotencyKey
 from refunds.models import Refund, RefundStatus
 from webhooks.models import WebhookEvent
 

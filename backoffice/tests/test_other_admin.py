@@ -9,7 +9,7 @@ import pytest
 from django.core import signing
 from rest_framework.test import APIClient
 
-from payments_service.models import ClientApp
+from clients.models import ClientApp
 from webhooks.models import WebhookEvent
 from webhooks.tests.events import deliver, event, payment_entity
 
@@ -19,8 +19,8 @@ PAGES = [
     "/admin/refunds/refund/",
     "/admin/webhooks/webhookevent/",
     "/admin/webhooks/rejecteddelivery/",
-    "/admin/payments_service/idempotencykey/",
-    "/admin/payments_service/clientapp/",
+    "/admin/clients/idempotencykey/",
+    "/admin/clients/clientapp/",
     "/admin/payments/payment/",
 ]
 
@@ -40,7 +40,7 @@ def test_detail_pages_load(finance, paid, api):
     ).json()
     assert finance.get(f"/admin/refunds/refund/{refund['id']}/change/").status_code == 200
     app = ClientApp.objects.get(name="shop")
-    assert finance.get(f"/admin/payments_service/clientapp/{app.pk}/change/").status_code == 200
+    assert finance.get(f"/admin/clients/clientapp/{app.pk}/change/").status_code == 200
 
 
 def test_refund_list_shows_units_and_exports_filtered_csv(finance, paid, api):
@@ -77,10 +77,10 @@ def test_support_cannot_reprocess_webhooks_or_manage_keys(support, client, paid)
     )
     stored.refresh_from_db()
     assert stored.attempts == 1
-    assert support.get("/admin/payments_service/clientapp/add/").status_code == 403
+    assert support.get("/admin/clients/clientapp/add/").status_code == 403
     app = ClientApp.objects.get(name="shop")
     support.post(
-        "/admin/payments_service/clientapp/",
+        "/admin/clients/clientapp/",
         {"action": "revoke_keys", "_selected_action": [app.pk]},
     )
     assert app.api_keys.filter(revoked_at__isnull=True).exists()
@@ -88,7 +88,7 @@ def test_support_cannot_reprocess_webhooks_or_manage_keys(support, client, paid)
 
 def test_creating_a_client_app_in_the_admin_shows_its_key_once(admin_client, db):
     response = admin_client.post(
-        "/admin/payments_service/clientapp/add/",
+        "/admin/clients/clientapp/add/",
         {
             "name": "billing",
             "is_active": "on",
@@ -103,7 +103,7 @@ def test_creating_a_client_app_in_the_admin_shows_its_key_once(admin_client, db)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.get("/payments").status_code == 200
     app = ClientApp.objects.get(name="billing")
-    again = admin_client.get(f"/admin/payments_service/clientapp/{app.pk}/change/")
+    again = admin_client.get(f"/admin/clients/clientapp/{app.pk}/change/")
     assert key not in again.content.decode()
 
 
@@ -125,7 +125,7 @@ def _set_cookies(response) -> str:
 def test_a_new_api_key_is_shown_on_the_page_and_never_sent_in_a_cookie(admin_client, db):
     # Django's default message storage is a cookie: signed, not encrypted, so readable.
     created = admin_client.post(
-        "/admin/payments_service/clientapp/add/",
+        "/admin/clients/clientapp/add/",
         {
             "name": "billing",
             "is_active": "on",
@@ -138,7 +138,7 @@ def test_a_new_api_key_is_shown_on_the_page_and_never_sent_in_a_cookie(admin_cli
     key = re.search(r"psk_[A-Za-z0-9_-]+", shown.content.decode())[0]
     app = ClientApp.objects.get(name="billing")
     rotated = admin_client.post(
-        "/admin/payments_service/clientapp/",
+        "/admin/clients/clientapp/",
         {"action": "rotate_keys", "_selected_action": [app.pk]},
     )
     rotated_shown = admin_client.get(rotated["Location"])
@@ -150,6 +150,6 @@ def test_a_new_api_key_is_shown_on_the_page_and_never_sent_in_a_cookie(admin_cli
 
 def test_idempotency_keys_are_read_only(finance, initiate, razorpay):
     initiate()
-    page = finance.get("/admin/payments_service/idempotencykey/").content.decode()
+    page = finance.get("/admin/clients/idempotencykey/").content.decode()
     assert "key-1" in page and "payments.initiate" in page
-    assert finance.get("/admin/payments_service/idempotencykey/add/").status_code == 403
+    assert finance.get("/admin/clients/idempotencykey/add/").status_code == 403

@@ -12,10 +12,10 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from rest_framework.test import APIClient
 
+from clients.models import ClientApp
 from payments import services as payment_services
 from payments.models import Payment, Source
 from payments_service.integrations.razorpay import get_gateway
-from payments_service.models import ClientApp
 from refunds.models import Refund
 from webhooks.handlers import HANDLERS
 from webhooks.models import WebhookEvent
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 PAYMENTS = "/admin/payments/payment/"
 WEBHOOK_EVENTS = "/admin/webhooks/webhookevent/"
-CLIENT_APPS = "/admin/payments_service/clientapp/"
+CLIENT_APPS = "/admin/clients/clientapp/"
 RECONCILE = "/admin/payments/payment/reconcile/"
 
 

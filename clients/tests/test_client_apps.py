@@ -6,14 +6,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from payments_service import client_apps
-from payments_service.client_apps import (
-    api_key_revoke_all,
-    api_key_rotate,
-    client_app_create,
-    client_app_for_key,
-)
-from payments_service.models import ApiKey, ClientApp
+from clients import auth
+from clients.auth import client_app_for_key
+from clients.models import ApiKey, ClientApp
+from clients.services import api_key_revoke_all, api_key_rotate, client_app_create
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +72,8 @@ def test_a_checked_key_skips_the_lookup_and_is_checked_again_after_the_cache_tim
     # Revoked by another process: this one's memory of the key is not cleared by it.
     ApiKey.objects.filter(client_app=app).update(revoked_at=app.created_at)
     assert client_app_for_key(key) == app
-    later = client_apps._monotonic() + 5
-    monkeypatch.setattr(client_apps, "_monotonic", lambda: later)
+    later = auth._monotonic() + 5
+    monkeypatch.setattr(auth, "_monotonic", lambda: later)
     assert client_app_for_key(key) is None
 
 
@@ -90,7 +86,7 @@ def test_changes_made_in_this_process_apply_at_once_despite_the_cache(settings, 
     app2, key2 = client_app_create(name="shop2")
     assert status_with(key2) == 200
     response = admin_client.post(
-        f"/admin/payments_service/clientapp/{app2.pk}/change/",
+        f"/admin/clients/clientapp/{app2.pk}/change/",
         {
             "name": "shop2",
             "api_keys-TOTAL_FORMS": 1,
@@ -105,12 +101,12 @@ def test_changes_made_in_this_process_apply_at_once_despite_the_cache(settings, 
 
 def test_unknown_keys_are_not_remembered_and_the_memory_is_bounded(settings, monkeypatch):
     settings.API_KEY_CACHE_SECONDS = 60
-    monkeypatch.setattr(client_apps, "_checked", {})
-    monkeypatch.setattr(client_apps, "_CHECKED_MAX", 2)
+    monkeypatch.setattr(auth, "_checked", {})
+    monkeypatch.setattr(auth, "_CHECKED_MAX", 2)
     for n in range(5):
         assert client_app_for_key(f"psk_unknown{n}") is None
-    assert client_apps._checked == {}
+    assert auth._checked == {}
     keys = [client_app_create(name=f"shop{n}")[1] for n in range(3)]
     for key in keys:
         assert client_app_for_key(key) is not None
-    assert len(client_apps._checked) <= 2
+    assert len(auth._checked) <= 2

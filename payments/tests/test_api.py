@@ -6,12 +6,12 @@ import hmac
 import pytest
 from rest_framework.test import APIClient
 
+from clients import idempotency
+from clients.services import client_app_create
 from conftest import INITIATE_BODY as BODY
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments import services
 from payments.models import Payment, PaymentStatusChange
-from payments_service import idempotency
-from payments_service.client_apps import client_app_create
 from payments_service.integrations.razorpay import get_gateway
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from clients.services import client_app_create
 from payments.models import Payment
-from payments_service.client_apps import client_app_create
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from clients.models import IdempotencyKey
 from payments.models import Payment
-from payments_service.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ ADAPTER = "payments_service/integrations/razorpay/"
 SERVICE_PACKAGES = (
     "payments",
     "payments_service",
+    "clients",
     "refunds",
     "webhooks",
     "backoffice",

@@ -5,8 +5,8 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
+from clients.services import client_app_create
 from payments.models import Payment
-from payments_service.client_apps import client_app_create
 from refunds.models import Refund
 
 pytestmark = pytest.mark.django_db

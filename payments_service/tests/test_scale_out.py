@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from clients.services import client_app_create
 from conftest import INITIATE_BODY, SIM_KEY_ID, SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
 from payments.models import Payment, PaymentStatusChange
-from payments_service.client_apps import client_app_create
 from payments_service.integrations.razorpay import get_gateway
 from payments_service.tests.servers import Gunicorn
 from webhooks.models import WebhookEvent

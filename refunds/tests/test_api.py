@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import OperationalError
 from rest_framework.test import APIClient
 
+from clients.services import client_app_create
 from payments.models import Payment, PaymentStatusChange
-from payments_service.client_apps import client_app_create
 from payments_service.integrations.razorpay import get_gateway
 from refunds import services
 from refunds.models import Refund

@@ -2,7 +2,7 @@
 
 import pytest
 
-from payments_service.models import IdempotencyKey
+from clients.models import IdempotencyKey
 from refunds.models import Refund
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,11 @@ import requests
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from clients.models import IdempotencyKey
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
 from payments.models import Payment
 from payments_service.clock import now
 from payments_service.integrations.razorpay import get_gateway
-from clients.models import IdempotencyKey
 from payments_service.tests.servers import ROOT, current_database_url
 from refunds.models import Refund
 from reliability.clients import ShopClient, assert_problem, retry_while_in_flight

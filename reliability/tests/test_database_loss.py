@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 
+from clients.models import IdempotencyKey
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
 from payments.models import Payment, PaymentStatusChange
-from payments_service.models import IdempotencyKey
 from refunds.models import Refund
 from reliability.clients import ShopClient, assert_problem
 from reliability.invariants import assert_invariants

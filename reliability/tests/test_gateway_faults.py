@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from clients.models import IdempotencyKey
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange
 from payments_service.integrations.razorpay import get_gateway
-from payments_service.models import IdempotencyKey
 from refunds.models import Refund
 from reliability.clients import assert_problem
 from reliability.invariants import assert_invariants

@@ -13,10 +13,10 @@ import pytest
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
+from clients.models import ClientApp, IdempotencyKey
 from conftest import INITIATE_BODY
 from payments.models import Payment, PaymentAttempt
 from payments.serializers import PaymentConfirmInput, PaymentInitiateInput
-from payments_service.models import ClientApp, IdempotencyKey
 from payments_service.serializers import NotesField
 from refunds.models import Refund
 from refunds.serializers import RefundCreateInput

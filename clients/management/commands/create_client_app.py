@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
-from payments_service.client_apps import client_app_create
+from clients.services import client_app_create
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from payments_service.idempotency import idempotency_purge_expired
+from clients.idempotency import idempotency_purge_expired
 
 
 class Command(BaseCommand):

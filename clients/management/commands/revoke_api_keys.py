@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments_service.client_apps import api_key_revoke_all
-from payments_service.models import ClientApp
+from clients.models import ClientApp
+from clients.services import api_key_revoke_all
 
 
 class Command(BaseCommand):

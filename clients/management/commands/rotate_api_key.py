@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments_service.client_apps import api_key_rotate
-from payments_service.models import ClientApp
+from clients.models import ClientApp
+from clients.services import api_key_rotate
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from payments_service.client_apps import api_key_issue, api_key_revoke_all
-from payments_service.models import ClientApp
+from clients.models import ClientApp
+from clients.services import api_key_issue, api_key_revoke_all
 
 
 class Command(BaseCommand):
