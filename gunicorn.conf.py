@@ -42,6 +42,10 @@ _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="payments-metrics-")
 
+# Imported once the folder is set (the client reads it at import), and here rather than in
+# `child_exit`: importing inside that signal handler can meet the module half-initialised.
+from prometheus_client import multiprocess  # noqa: E402
+
 
 def on_starting(server):
     """Samples of an earlier run would be added to this one's: start from an empty folder."""
@@ -52,8 +56,6 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    from prometheus_client import multiprocess
-
     multiprocess.mark_process_dead(worker.pid)
 
 
