@@ -30,6 +30,12 @@ def _parse_args(argv=None):
         default=env("RAZORPAY_SIM_REFUND_DELAY", "0.5"),
         help="seconds before a pending refund settles (default 0.5)",
     )
+    parser.add_argument(
+        "--state-file",
+        default=env("RAZORPAY_SIM_STATE_FILE"),
+        help="keep orders, payments and refunds in this JSON file, written on every change, "
+        "so a restart remembers them (default: memory only)",
+    )
     return parser.parse_args(argv)
 
 
@@ -49,10 +55,13 @@ def main(argv=None):
             refund_delay=args.refund_delay,
             host=args.host,
             port=args.port,
+            state_file=args.state_file or None,
         ).start()
-    except (ApiError, OSError) as error:  # a bad option value, or the port is taken
+    # A bad option value, the port taken, or a state file that cannot be read.
+    except (ApiError, OSError, ValueError) as error:
         raise SystemExit(f"razorpay_simulator: {error}") from None
-    print(f"Razorpay simulator listening on {sim.url} (key id {args.key_id})", flush=True)
+    kept = f", state in {args.state_file}" if args.state_file else ", state in memory"
+    print(f"Razorpay simulator listening on {sim.url} (key id {args.key_id}{kept})", flush=True)
     stop.wait()
     sim.stop()
 

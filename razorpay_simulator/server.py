@@ -42,6 +42,7 @@ class Simulator:
         *,
         webhook_max_attempts=8,
         webhook_backoff=0.2,
+        state_file=None,
     ):
         self.config = Config(key_id, key_secret)
         self.config.update(
@@ -54,7 +55,8 @@ class Simulator:
             }
         )
         self.webhooks = WebhookDispatcher(self.config, new_id("acc"))
-        self.store = Store(self.config, self.webhooks)
+        # state_file: orders, payments and refunds survive a restart (None: memory only).
+        self.store = Store(self.config, self.webhooks, state_file)
         # The API requests received, as they arrive (before any fault): a test can see that a
         # request reached "Razorpay" before it kills the process that sent it.
         self.received = deque(maxlen=1000)

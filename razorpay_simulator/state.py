@@ -2,10 +2,16 @@
 
 Everything runs under `Store.lock`. Entities are kept exactly as the API shows them and leave
 the store only as deep copies, so every response and webhook payload is a snapshot.
+
+With a state file, every change is written to it (a new file renamed over the old one) before
+the request that made it is answered, so a killed simulator loses nothing it acknowledged and
+starts again where it was; refunds still pending then settle after the refund delay. Webhook
+deliveries, received requests and faults are not kept.
 """
 
 import copy
 import json
+import os
 import threading
 import time
 
@@ -98,13 +104,19 @@ def _capture_automatically(body):
     return capture == "automatic"
 
 
+STATE_FORMAT = 1  # the state file's "format"; a file of another format is refused
+
+
 class Store:
-    def __init__(self, config, webhooks):
+    def __init__(self, config, webhooks, state_file=None):
         self.lock = threading.Lock()
         self._config = config
         self._webhooks = webhooks
         self._timers = {}  # refund id -> its pending settlement
+        self._state_file = state_file
         self._clear()
+        if state_file is not None and os.path.exists(state_file):
+            self._load()
 
     def _clear(self):
         self._entities = {"order": {}, "payment": {}, "refund": {}}
@@ -117,11 +129,50 @@ class Store:
         with self.lock:
             self.close()
             self._clear()
+            self._save()
 
     def close(self):
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+
+    # The state file
+
+    def _save(self):
+        """Writes the whole state (called with the lock held, after each change)."""
+        if self._state_file is None:
+            return
+        state = {
+            "format": STATE_FORMAT,
+            "entities": self._entities,
+            "auto_capture": self._auto_capture,
+            "order_payments": self._order_payments,
+            "payment_refunds": self._payment_refunds,
+            "idempotency": self._idempotency,
+        }
+        partial = f"{self._state_file}.{os.getpid()}.tmp"
+        with open(partial, "w", encoding="utf-8") as file:
+            json.dump(state, file, separators=(",", ":"))
+        os.replace(partial, self._state_file)  # atomic: a kill leaves the old or the new file
+
+    def _load(self):
+        try:
+            with open(self._state_file, encoding="utf-8") as file:
+                state = json.load(file)
+        except ValueError as error:
+            raise ValueError(f"state file {self._state_file} is not valid JSON: {error}") from None
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(
+                f"state file {self._state_file} is not a format {STATE_FORMAT} simulator state"
+            )
+        self._entities = state["entities"]
+        self._auto_capture = state["auto_capture"]
+        self._order_payments = state["order_payments"]
+        self._payment_refunds = state["payment_refunds"]
+        self._idempotency = {key: tuple(seen) for key, seen in state["idempotency"].items()}
+        for refund in self._entities["refund"].values():
+            if refund["status"] == "pending":
+                self._schedule_settlement(refund["id"])
 
     # Reads
 
@@ -211,6 +262,7 @@ class Store:
             self._entities["order"][order["id"]] = order
             self._auto_capture[order["id"]] = auto_capture
             self._order_payments[order["id"]] = []
+            self._save()
             return copy.deepcopy(order)
 
     def edit_notes(self, kind, entity_id, body):
@@ -219,6 +271,7 @@ class Store:
         with self.lock:
             entity = self._find(kind, entity_id)
             entity["notes"] = notes
+            self._save()
             return copy.deepcopy(entity)
 
     # Payments
@@ -272,6 +325,7 @@ class Store:
                 self._authorize(payment, events)
                 if attempt.outcome == "captured":
                     self._capture(payment, order, events)
+            self._save()
             self._webhooks.emit(events)
             return copy.deepcopy(payment)
 
@@ -294,6 +348,7 @@ class Store:
                 )
             events = []
             self._capture(payment, self._entities["order"][payment["order_id"]], events)
+            self._save()
             self._webhooks.emit(events)
             return copy.deepcopy(payment)
 
@@ -310,6 +365,7 @@ class Store:
             self._authorize(payment, events)
             if capture:
                 self._capture(payment, order, events)
+            self._save()
             self._webhooks.emit(events)
             return copy.deepcopy(payment)
 
@@ -340,6 +396,7 @@ class Store:
             refund = self._new_refund(payment, amount, speed, notes, receipt)
             if idempotency_key is not None:
                 self._idempotency[idempotency_key] = (fingerprint, refund["id"])
+            self._save()
             return copy.deepcopy(refund)
 
     def fail_refund(self, refund_id):
@@ -387,11 +444,14 @@ class Store:
         self._payment_refunds[payment["id"]].append(refund["id"])
         self._add_refunded(payment, amount)
         self._webhooks.emit([self._event("refund.created", refund=refund, payment=payment)])
-        timer = threading.Timer(self._config.refund_delay, self._settle_when_due, (refund["id"],))
-        timer.daemon = True
-        self._timers[refund["id"]] = timer
-        timer.start()
+        self._schedule_settlement(refund["id"])
         return refund
+
+    def _schedule_settlement(self, refund_id):
+        timer = threading.Timer(self._config.refund_delay, self._settle_when_due, (refund_id,))
+        timer.daemon = True
+        self._timers[refund_id] = timer
+        timer.start()
 
     def _settle_when_due(self, refund_id):
         with self.lock:
@@ -407,6 +467,7 @@ class Store:
         refund["status"] = outcome
         if outcome == "failed":
             self._add_refunded(payment, -refund["amount"])  # a failed refund frees its amount
+        self._save()
         self._webhooks.emit([self._event(f"refund.{outcome}", refund=refund, payment=payment)])
 
     # Helpers (called with the lock held)
