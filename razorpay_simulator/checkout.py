@@ -17,6 +17,8 @@ ATTEMPT_FIELDS = ("outcome", "method", "error_reason", "card_number", "vpa", "em
 DEFAULT_CARD = "4100280000001007"
 DEFAULT_EMAIL = "customer@example.com"
 DEFAULT_CONTACT = "+919999999999"
+# Checkout's `prefill` options, as a shop passes them: ?prefill[email]=...&prefill[name]=...
+PREFILL_FIELDS = ("name", "email", "contact")
 
 # Razorpay's documented test cards: number -> (network, international, failure it forces).
 TEST_CARDS = {
@@ -248,6 +250,7 @@ font-size:1rem;cursor:pointer}
 table{border-collapse:collapse;width:100%;font-size:.85rem}
 td{border-top:1px solid #e3e7ee;padding:.35rem;word-break:break-all}
 code{font-size:.85rem}
+.card{white-space:nowrap}
 """
 
 
@@ -265,9 +268,34 @@ def message_page(title, message):
     return _page(title, f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>")
 
 
-def checkout_page(order, auto_capture, message=None):
-    """The payment form; it POSTs back to its own URL (query string and callback_url included)."""
+def prefill_of(query):
+    """The `prefill[name|email|contact]` query parameters given to the checkout page."""
+    prefill = {}
+    for name in PREFILL_FIELDS:
+        values = query.get(f"prefill[{name}]")
+        if values and values[-1].strip():
+            prefill[name] = values[-1].strip()[:256]
+    return prefill
+
+
+def _grouped(number):
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+# Only the selected method's own field is shown (and sent); without scripts, all are shown.
+_METHOD_FIELDS_SCRIPT = """<script>
+(function(){var m=document.querySelector('select[name=method]');
+function show(){document.querySelectorAll('[data-method]').forEach(function(l){
+var on=l.dataset.method===m.value;l.hidden=!on;l.querySelector('input').disabled=!on;});}
+m.addEventListener('change',show);show();})();
+</script>"""
+
+
+def checkout_page(order, auto_capture, message=None, prefill=None):
+    """The payment form; it POSTs back to its own URL (query string and callback_url included).
+    `prefill` (from the query) fills the customer's email and contact and shows their name."""
     e = html.escape
+    prefill = prefill or {}
     amount = _display_amount(order)
     head = (
         f'<p class="amount">{e(amount)}</p>'
@@ -290,23 +318,31 @@ def checkout_page(order, auto_capture, message=None):
     )
     methods = "".join(f'<option value="{m}">{m}</option>' for m in _INSTRUMENTS)
     cards = "".join(
-        f"<tr><td><code>{number}</code></td><td>{network}"
+        f'<tr><td><code class="card">{_grouped(number)}</code></td><td>{network}'
         f"{' (international)' if international else ''}</td><td>{reason or 'as chosen'}</td></tr>"
         for number, (network, international, reason) in TEST_CARDS.items()
     )
+    customer = (
+        f'<p class="muted">Paying as <strong id="prefill_name">{e(prefill["name"])}</strong></p>'
+        if "name" in prefill
+        else ""
+    )
+    email = e(prefill.get("email", DEFAULT_EMAIL))
+    contact = e(prefill.get("contact", DEFAULT_CONTACT))
     form = (
         (f'<p class="error">{e(message)}</p>' if message else "")
+        + customer
         + f"""
 <form method="post">
 <fieldset><legend>Outcome</legend>{radios}</fieldset>
 <label>Method <select name="method">{methods}</select></label>
-<label>Card number <input type="text" name="card_number" value="{DEFAULT_CARD}"
- inputmode="numeric"></label>
-<label>UPI id <input type="text" name="vpa" value="{UPI_SUCCESS}"></label>
-<label>Email <input type="text" name="email" value="{DEFAULT_EMAIL}"></label>
-<label>Contact <input type="text" name="contact" value="{DEFAULT_CONTACT}"></label>
+<label data-method="card">Card number <input type="text" name="card_number"
+ value="{_grouped(DEFAULT_CARD)}" inputmode="numeric" class="card"></label>
+<label data-method="upi">UPI id <input type="text" name="vpa" value="{UPI_SUCCESS}"></label>
+<label>Email <input type="text" name="email" value="{email}"></label>
+<label>Contact <input type="text" name="contact" value="{contact}"></label>
 <button type="submit">Pay {e(amount)}</button>
-</form>
+</form>{_METHOD_FIELDS_SCRIPT}
 <details><summary class="muted">Test cards</summary><table>{cards}</table>
 <p class="muted">UPI: {UPI_SUCCESS} succeeds, {UPI_FAILURE} fails.
 An error card fails the payment whatever the outcome says.</p></details>"""

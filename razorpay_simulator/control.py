@@ -18,12 +18,13 @@ def _pay(sim, request, order_id):
     return checkout.handler_result(sim.config.key_secret, payment)
 
 
-def _checkout_page(sim, order_id, message=None):
+def _checkout_page(sim, request, order_id, message=None):
     try:
         order, auto_capture = sim.store.checkout_view(order_id)
     except ApiError as error:
         return html_response(checkout.message_page("Unknown order", error.description), 400)
-    page = checkout.checkout_page(order, auto_capture, message)
+    prefill = checkout.prefill_of(request.query)
+    page = checkout.checkout_page(order, auto_capture, message, prefill)
     return html_response(page, 400 if message else 200)
 
 
@@ -36,7 +37,7 @@ def _callback_url(request):
 
 def _show_checkout(sim, request, order_id):
     _callback_url(request)  # a bad callback is refused before the customer fills the form
-    return _checkout_page(sim, order_id)
+    return _checkout_page(sim, request, order_id)
 
 
 def _checkout_submit(sim, request, order_id):
@@ -46,7 +47,7 @@ def _checkout_submit(sim, request, order_id):
     try:
         payment = sim.store.pay(order_id, checkout.resolve_attempt(choice))
     except ApiError as error:
-        return _checkout_page(sim, order_id, error.description)
+        return _checkout_page(sim, request, order_id, error.description)
     result = checkout.handler_result(sim.config.key_secret, payment)
     return html_response(checkout.result_page(result, callback_url))
 

@@ -7,6 +7,8 @@ import re
 import pytest
 import requests
 
+from .support import KEY_ID, KEY_SECRET
+
 
 def _page(sim, order_id, query="", **kwargs):
     return requests.get(f"{sim.url}/_sim/checkout/{order_id}{query}", timeout=5, **kwargs)
@@ -132,3 +134,38 @@ def test_unknown_order_page_is_400(sim):
 
     assert page.status_code == 400
     assert "The id provided does not exist" in page.text
+
+
+def test_prefill_query_fills_the_customer_and_is_kept_on_the_payment(sim, order):
+    query = (
+        "?prefill[name]=Asha%20K&prefill[email]=asha%40example.com&prefill[contact]=%2B919812345678"
+    )
+
+    page = _page(sim, order["id"], query)
+
+    assert '<strong id="prefill_name">Asha K</strong>' in page.text
+    assert 'name="email" value="asha@example.com"' in page.text
+    assert 'name="contact" value="+919812345678"' in page.text
+    # The form posts back to the same URL; the customer's (pre-filled) email reaches the payment.
+    form = {"outcome": "captured", "email": "asha@example.com", "contact": "+919812345678"}
+    paid = _submit(sim, order["id"], form, query)
+    payment_id = _field(paid.text, "razorpay_payment_id")
+    fetched = requests.get(
+        f"{sim.url}/v1/payments/{payment_id}", auth=(KEY_ID, KEY_SECRET), timeout=5
+    )
+    assert fetched.json()["email"] == "asha@example.com"
+
+
+def test_prefill_is_escaped(sim, order):
+    page = _page(sim, order["id"], "?prefill[name]=%3Cscript%3Ex%3C/script%3E")
+
+    assert "<script>x</script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_only_the_chosen_methods_field_is_shown_and_card_numbers_stay_on_one_line(sim, order):
+    page = _page(sim, order["id"]).text
+
+    assert '<label data-method="card">' in page and '<label data-method="upi">' in page
+    assert "l.hidden=!on" in page  # the script hides (and disables) the other method's field
+    assert '<code class="card">4100 2800 0000 1007</code>' in page
+    assert ".card{white-space:nowrap}" in page
