@@ -3,6 +3,11 @@
 Moved from `payments_service`: they keep its tables (`db_table`), so deployments migrate in
 place."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 
 from payments_service.ids import new_id
@@ -12,12 +17,29 @@ def _app_id() -> str:
     return new_id("app")
 
 
+def validate_return_url(value: str) -> None:
+    """An absolute URL without a fragment (the query is appended); https in production, where
+    the customer's browser must not be sent back to the shop in clear text."""
+    schemes = ["https"] if settings.IS_PRODUCTION else ["http", "https"]
+    URLValidator(schemes=schemes, message=f"Enter an absolute {' or '.join(schemes)} URL.")(value)
+    if urlsplit(value).fragment:
+        raise ValidationError("The return URL may not have a #fragment.")
+
+
 class ClientApp(models.Model):
     """An application allowed to take payments; its `name` is the seed's `sourceApp`."""
 
     id = models.CharField(primary_key=True, max_length=32, default=_app_id, editable=False)
     name = models.SlugField(max_length=64, unique=True, help_text="The sourceApp it sends.")
     is_active = models.BooleanField(default=True)
+    return_url = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_return_url],
+        help_text="Where Checkout's form post to /payments/confirm sends the customer's browser "
+        "back (303, with ?payment=<id>&status=<outcome>). Empty: confirm answers JSON.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

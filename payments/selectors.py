@@ -34,3 +34,10 @@ def payment_list(
     if created_before:
         payments = payments.filter(created_at__lt=created_before)
     return payments.order_by("-created_at", "-id")
+
+
+def payment_of_razorpay_order(*, order_id: str | None) -> Payment | None:
+    """The payment a Razorpay order belongs to, whatever its app (confirm has no API key)."""
+    if not order_id:
+        return None
+    return Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id).first()
