@@ -178,6 +178,16 @@ def locked(table: str) -> str:
     return f"SELECT {table}" + (" FOR UPDATE" if connection.features.has_select_for_update else "")
 
 
+def event_insert() -> str:
+    """How `sql()` shows an event's insert: on PostgreSQL one statement that also numbers it
+    (`WITH` the feed position's upsert, then the INSERT); elsewhere a plain INSERT."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return "WITH notifications_feedposition"
+    return "INSERT notifications_event"
+
+
 def _describe(statement: str) -> str:
     verb = statement.split(None, 1)[0].upper()
     table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', statement)

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django_tasks import task
 
 from clients.idempotency import idempotency_purge_expired
+from notifications.services import event_purge_expired
 from payments.models import Source
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
@@ -77,10 +78,11 @@ def _purge() -> str:
     runs_before = now() - timedelta(days=settings.CHORE_HISTORY_DAYS)
     runs, _ = ChoreRun.objects.filter(started_at__lt=runs_before).delete()
     reports, _ = ReconciliationReport.objects.filter(created_at__lt=runs_before).delete()
+    events = event_purge_expired(before=now() - timedelta(days=settings.EVENT_RETENTION_DAYS))
     return (
         f"{idempotency_purge_expired()} idempotency key(s), "
-        f"{webhook_purge_rejected()} rejected delivery(ies), {runs} chore run(s), "
-        f"{reports} reconciliation report(s)"
+        f"{webhook_purge_rejected()} rejected delivery(ies), {events} event(s), "
+        f"{runs} chore run(s), {reports} reconciliation report(s)"
     )
 
 
@@ -94,7 +96,9 @@ CHORES = {
     "settle_refunds": ChoreKind("settle refunds pending longer than a minute", _settle_refunds),
     "retry_webhooks": ChoreKind("re-run webhook events that failed on our side", _retry_webhooks),
     "reconcile": ChoreKind("reconcile the last day with Razorpay and store the report", _reconcile),
-    "purge": ChoreKind("purge expired idempotency keys, old rejected deliveries", _purge),
+    "purge": ChoreKind(
+        "purge expired idempotency keys and events, old rejected deliveries", _purge
+    ),
 }
 
 

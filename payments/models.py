@@ -3,6 +3,7 @@
 from django.db import models
 
 from clients.models import ClientApp
+from notifications.models import Actor
 from payments_service.ids import new_id
 
 
@@ -40,6 +41,17 @@ class Source(models.TextChoices):
     CHORE = "chore", "chore"  # the worker's scheduled chores
 
 
+# Who an event says made a change: client apps learn whether staff did, never who.
+EVENT_ACTOR = {
+    Source.API: Actor.APP,
+    Source.WEBHOOK: Actor.RAZORPAY,
+    Source.ADMIN: Actor.STAFF,
+    Source.COMMAND: Actor.SYSTEM,
+    Source.CHORE: Actor.SYSTEM,
+    Source.RECONCILE: Actor.SYSTEM,
+}
+
+
 class Payment(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=_payment_id, editable=False)
     client_app = models.ForeignKey(ClientApp, on_delete=models.PROTECT, related_name="payments")
@@ -50,6 +62,8 @@ class Payment(models.Model):
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
     )
     amount_refunded = models.PositiveBigIntegerField(default=0)
+    # Grows with every change a client app is told of (the API's and the events' `version`).
+    version = models.PositiveIntegerField(default=1)
     email = models.EmailField(blank=True)
     contact = models.CharField(max_length=20, blank=True)
     metadata = models.JSONField(default=dict, blank=True)

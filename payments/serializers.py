@@ -188,6 +188,10 @@ class PaymentOutput(serializers.Serializer):
     razorpayPaymentId = serializers.CharField(source="razorpay_payment_id")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
+    version = serializers.IntegerField(
+        help_text="Grows with every change: of two copies of this payment (an answer, an "
+        "event), the higher version is the newer."
+    )
     checkout = serializers.SerializerMethodField()
 
     @extend_schema_field(CheckoutOutput(allow_null=True))

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from clients.models import ClientApp
+from notifications.services import event_record
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
 from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
@@ -29,7 +30,16 @@ from .errors import (
     PaymentNotFound,
     SignatureInvalid,
 )
-from .models import RANK, Payment, PaymentAttempt, PaymentStatus, PaymentStatusChange, Source
+from .models import (
+    EVENT_ACTOR,
+    RANK,
+    Payment,
+    PaymentAttempt,
+    PaymentStatus,
+    PaymentStatusChange,
+    Source,
+)
+from .serializers import PaymentOutput
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +72,10 @@ def payment_lock(payment_id: str = "", *, order_id: str = "") -> Payment:
 
 
 def payment_transition(
-    *, payment: Payment, to: str, source: str, actor: str = "", reason: str = ""
+    *, payment: Payment, to: str, source: str, actor: str = "", reason: str = "", **changes
 ) -> bool:
-    """Moves a locked payment forward to `to` and records it; a step back is a no-op (False).
-    The caller saves the payment."""
+    """Moves a locked payment forward to `to`, with the other fields the same news brings
+    (`changes`), and records the transition and its event; a step back is a no-op (False)."""
     if RANK[to] <= RANK[payment.status]:
         return False
     PaymentStatusChange.objects.create(
@@ -78,7 +88,24 @@ def payment_transition(
     )
     transaction.on_commit(PAYMENT_TRANSITIONS.labels(payment.status, to).inc)  # not if undone
     payment.status = to
+    for field, value in changes.items():
+        setattr(payment, field, value)
+    _changed(payment, ["status", *changes], source)
     return True
+
+
+def _changed(payment: Payment, fields: list[str], source: str) -> None:
+    """Saves a locked payment's changed `fields` under its next version and tells its app
+    (the event of its status: every status a payment moves on to has one)."""
+    payment.version += 1
+    payment.save(update_fields=[*fields, "version", "updated_at"])
+    event_record(
+        client_app=payment.client_app,
+        type=f"payment.{payment.status}",
+        object_id=payment.id,
+        data=PaymentOutput(payment).data,
+        actor=EVENT_ACTOR[source],
+    )
 
 
 # --- initiate ---------------------------------------------------------------------------------
@@ -315,12 +342,12 @@ def payment_apply_attempt(*, attempt: GatewayPayment, source: str, actor: str = 
         reason = f"{attempt.id} {attempt.status}"
         if attempt.error_reason:
             reason += f" ({attempt.error_reason})"
-        if target and payment_transition(
-            payment=payment, to=target, source=source, actor=actor, reason=reason
-        ):
-            if target != PaymentStatus.FAILED:
-                payment.razorpay_payment_id = attempt.id
-            payment.save(update_fields=["status", "razorpay_payment_id", "updated_at"])
+        if target:
+            # A failed attempt is not the payment's: only a successful one becomes its id.
+            paid_by = {} if target == PaymentStatus.FAILED else {"razorpay_payment_id": attempt.id}
+            payment_transition(
+                payment=payment, to=target, source=source, actor=actor, reason=reason, **paid_by
+            )
     return payment
 
 
@@ -348,18 +375,23 @@ def payment_record_refunded(
     *, payment: Payment, amount_refunded: int, source: str, actor: str = "", reason: str = ""
 ) -> None:
     """On a locked payment: its processed refunds now add up to `amount_refunded`, which moves
-    it to partially_refunded or refunded (never back)."""
-    payment.amount_refunded = amount_refunded
-    if amount_refunded >= payment.amount:
-        payment_transition(
-            payment=payment, to=PaymentStatus.REFUNDED, source=source, actor=actor, reason=reason
-        )
-    elif amount_refunded > 0:
-        payment_transition(
-            payment=payment,
-            to=PaymentStatus.PARTIALLY_REFUNDED,
-            source=source,
-            actor=actor,
-            reason=reason,
-        )
-    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    it to partially_refunded or refunded (never back); a further partial refund keeps the
+    status, and is told as partially_refunded again."""
+    if amount_refunded == payment.amount_refunded:
+        return
+    to = (
+        PaymentStatus.REFUNDED
+        if amount_refunded >= payment.amount
+        else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    moved = payment_transition(
+        payment=payment,
+        to=to,
+        source=source,
+        actor=actor,
+        reason=reason,
+        amount_refunded=amount_refunded,
+    )
+    if not moved:
+        payment.amount_refunded = amount_refunded
+        _changed(payment, ["amount_refunded"], source)

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "payments_service",
     "clients",
+    "notifications",
     "payments",
     "refunds",
     "webhooks",
@@ -318,6 +319,10 @@ CHORE_LEASE_SECONDS = env_duration("CHORE_LEASE", "10m")
 CHORE_HISTORY_DAYS = env_int("CHORE_HISTORY_DAYS", 30)
 # How often a worker looks for tasks and due chores when it has nothing to do.
 WORKER_POLL_SECONDS = float(env("WORKER_POLL_SECONDS", "1"))
+
+# --- Events ----------------------------------------------------------------------------------
+# Events are kept this long in the feed, then purged by the worker's purge chore.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 
 # --- Crash tests -----------------------------------------------------------------------------
 # Points at which a request stalls so that a test can SIGKILL the process there (crashpoints.py).

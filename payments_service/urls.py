@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("refunds.urls")),
     path("", include("webhooks.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler400 = "payments_service.errors.bad_request"

@@ -52,6 +52,8 @@ class Refund(models.Model):
     )
     source = models.CharField(max_length=16, choices=Source.choices)
     failure_reason = models.TextField(blank=True)
+    # Grows with every change (the API's and the events' `version`).
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)

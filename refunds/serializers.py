@@ -38,3 +38,6 @@ class RefundOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
+    version = serializers.IntegerField(
+        help_text="Grows with every change: of two copies of this refund, the higher is newer."
+    )

@@ -18,7 +18,8 @@ from django.db.models import Q
 
 from clients.idempotency import idempotency_record, idempotency_run
 from clients.models import IdempotencyKey
-from payments.models import Payment, PaymentStatus
+from notifications.services import event_record
+from payments.models import EVENT_ACTOR, Payment, PaymentStatus
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
@@ -45,6 +46,7 @@ from .selectors import (
     refund_processed_amount,
     refund_reserved_amount,
 )
+from .serializers import RefundOutput
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,7 @@ def refund_create(
     try:
         answer = _send(refund)
     except GatewayRejected as exc:
-        refund_fail(refund=refund, reason=exc.detail)
+        refund_fail(refund=refund, reason=exc.detail, source=source)
         raise
     except GatewayUnavailable as exc:
         logger.warning("refund %s: %s, left pending for refund_sync", refund.id, exc.code)
@@ -155,6 +157,7 @@ def _reserve(*, payment_id: str, amount: int | None, claim: IdempotencyKey | Non
         )
         if claim is not None:
             idempotency_record(claim=claim, resource_id=refund.id)
+        _tell(refund, payment, "refund.created", fields["source"])
     logger.info("refund %s: %s %s of %s reserved", refund.id, amount, refund.currency, payment.id)
     crash_point("refund.reserved")
     return refund
@@ -218,15 +221,15 @@ def _send(refund: Refund) -> GatewayRefund:
     )
 
 
-def refund_fail(*, refund: Refund, reason: str) -> Refund:
+def refund_fail(*, refund: Refund, reason: str, source: str) -> Refund:
     """pending → failed, when Razorpay refused to make it: its amount is refundable again.
     A refund already final stays as it is."""
     with transaction.atomic():
-        payment_lock(refund.payment_id)
+        payment = payment_lock(refund.payment_id)
         refund = Refund.objects.get(pk=refund.pk)
         if refund.status == RefundStatus.PENDING:
             _mark_failed(refund, reason)
-            refund.save(update_fields=["status", "failure_reason", "updated_at"])
+            _changed(refund, payment, ["status", "failure_reason"], source)
     return refund
 
 
@@ -254,7 +257,7 @@ def refund_apply_gateway(*, refund: GatewayRefund, source: str, actor: str = "")
         _check_matches(local, refund, payment)
         fields = _advance(local, refund)
         if fields:
-            local.save(update_fields=[*fields, "updated_at"])
+            _changed(local, payment, fields, source)
         if "processed_at" in fields:
             payment_record_refunded(
                 payment=payment,
@@ -279,7 +282,7 @@ def _local_refund(refund: GatewayRefund) -> Refund | None:
 def _record_made_at_gateway(payment: Payment, refund: GatewayRefund, source: str) -> Refund:
     speed = refund.speed_requested
     logger.info("refund %s made at Razorpay: recording it for %s", refund.id, payment.id)
-    return Refund.objects.create(
+    local = Refund.objects.create(
         payment=payment,
         amount=refund.amount,
         currency=refund.currency,
@@ -290,6 +293,8 @@ def _record_made_at_gateway(payment: Payment, refund: GatewayRefund, source: str
         requested_by=GATEWAY_REQUESTER,
         source=source,
     )
+    _tell(local, payment, "refund.created", source)
+    return local
 
 
 def _check_matches(local: Refund, refund: GatewayRefund, payment: Payment) -> None:
@@ -333,6 +338,25 @@ def _advance(local: Refund, refund: GatewayRefund) -> list[str]:
     return fields
 
 
+def _changed(refund: Refund, payment: Payment, fields: list[str], source: str) -> None:
+    """Saves the changed `fields` of a refund (its payment locked) under its next version; a
+    new status is told to the app as an event."""
+    refund.version += 1
+    refund.save(update_fields=[*fields, "version", "updated_at"])
+    if "status" in fields:
+        _tell(refund, payment, f"refund.{refund.status}", source)
+
+
+def _tell(refund: Refund, payment: Payment, type: str, source: str) -> None:
+    event_record(
+        client_app=payment.client_app,
+        type=type,
+        object_id=refund.id,
+        data=RefundOutput(refund).data,
+        actor=EVENT_ACTOR[source],
+    )
+
+
 def _mark_failed(refund: Refund, reason: str) -> None:
     refund.status = RefundStatus.FAILED
     refund.failure_reason = reason
@@ -359,7 +383,7 @@ def refund_sync(*, refund: Refund, source: str) -> Refund:
             try:
                 answer = _send(refund)
             except GatewayRejected as exc:
-                return refund_fail(refund=refund, reason=exc.detail)
+                return refund_fail(refund=refund, reason=exc.detail, source=source)
     return refund_apply_gateway(refund=answer, source=source, actor="refund_sync")
 
 

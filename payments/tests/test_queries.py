@@ -5,7 +5,7 @@ API key already checked (each process remembers it for API_KEY_CACHE_SECONDS).""
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import locked
+from conftest import event_insert, locked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,6 +37,7 @@ def test_confirm_statements(initiate, razorpay, sql):
         "INSERT payments_paymentattempt",
         "INSERT payments_paymentstatuschange",
         "UPDATE payments_payment",
+        event_insert(),  # payment.captured, in the same transaction
         "COMMIT",
     ]
 

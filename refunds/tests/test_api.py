@@ -42,6 +42,7 @@ def test_refund_answers_201_with_the_pending_refund(payment, refund):
         "createdAt",
         "updatedAt",
         "processedAt",
+        "version",
     }
     assert body["id"].startswith("rfd_") and len(body["id"]) == 30
     assert (body["paymentId"], body["amount"], body["currency"]) == (payment["id"], 400, "INR")

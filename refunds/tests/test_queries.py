@@ -3,7 +3,7 @@ costs every refund. Counted as production runs them (see payments/tests/test_que
 
 import pytest
 
-from conftest import locked
+from conftest import event_insert, locked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,6 +18,7 @@ def test_refund_create_statements(payment, refund, sql):
         "SELECT refunds_refund",  # what its refunds already hold
         "INSERT refunds_refund",  # pending
         "UPDATE payments_service_idempotencykey",  # the claim's recovery point: this refund
+        event_insert(),  # refund.created, in the same transaction
         "COMMIT",
         # (the gateway: create the refund, its idempotency key = our refund id)
         "SELECT refunds_refund",  # Razorpay's answer is matched to ours...

@@ -3,7 +3,7 @@ payments/tests/test_queries.py): Razorpay sends several events per payment."""
 
 import pytest
 
-from conftest import locked
+from conftest import event_insert, locked
 from webhooks.tests.events import deliver
 from webhooks.tests.test_ingest import payment_event
 
@@ -23,6 +23,7 @@ def test_first_delivery_statements(client, order, sql):
         "INSERT payments_paymentattempt",
         "INSERT payments_paymentstatuschange",
         "UPDATE payments_payment",
+        event_insert(),  # payment.captured, in the same transaction
         "UPDATE webhooks_webhookevent",  # processed, with its payment
         "COMMIT",
     ]
