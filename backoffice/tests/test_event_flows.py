@@ -2,12 +2,20 @@
 webhook, a refund settled by the worker's chore, an operator's refund from the admin. Each
 change appears once in the app's feed, with the right type, actor and data, `version` growing."""
 
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import requests
 from rest_framework.test import APIClient
 
 from backoffice.chores import chore_execute, chores_ensure
 from backoffice.tests.test_payment_admin import refund_form
+from reliability.locks import row_locked
+from reliability.tests.conftest import postgres_only
 from reliability.waiting import wait_until
+from webhooks.tests.events import sign
+from webhooks.tests.test_ingest import payment_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +88,39 @@ def test_an_operators_refund_from_the_admin_is_told_as_staff_never_by_name(api, 
     created = [e for e in events(api) if e["type"] == "refund.created"]
     assert [(e["actor"], e["data"]["amount"]) for e in created] == [("staff", 400)]
     assert "fiona" not in str(events(api))
+
+
+@postgres_only
+def test_two_concurrent_transitions_of_one_payment_are_told_in_the_order_of_their_versions(
+    api, initiate, razorpay, live_server
+):
+    from payments.models import Payment
+
+    payment = Payment.objects.get(pk=initiate().json()["id"])
+    bodies = [
+        json.dumps(payment_event(payment, name, status)).encode()
+        for name, status in (("payment.failed", "failed"), ("payment.authorized", "authorized"))
+    ]
+
+    def deliver(index: int) -> int:
+        return requests.post(
+            f"{live_server.url}/webhooks/razorpay",
+            data=bodies[index],
+            headers={
+                "Content-Type": "application/json",
+                "X-Razorpay-Event-Id": f"evt_race_{index}",
+                "X-Razorpay-Signature": sign(bodies[index]),
+            },
+            timeout=30,
+        ).status_code
+
+    with row_locked("payments_payment", payment.id) as lock, ThreadPoolExecutor(2) as pool:
+        sent = [pool.submit(deliver, index) for index in range(2)]
+        lock.wait_for_waiters(2)  # both transitions wait on the payment: they overlap
+        lock.release()
+        assert [future.result() for future in sent] == [200, 200]
+
+    told = [e for e in events(api) if e["data"]["id"] == payment.id]
+    versions = [e["data"]["version"] for e in told]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    assert told[-1]["type"] == "payment.authorized"  # the highest status is the last word
