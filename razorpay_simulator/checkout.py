@@ -251,6 +251,7 @@ table{border-collapse:collapse;width:100%;font-size:.85rem}
 td{border-top:1px solid #e3e7ee;padding:.35rem;word-break:break-all}
 code{font-size:.85rem}
 .card{white-space:nowrap}
+[hidden]{display:none!important}
 """
 
 
