@@ -15,8 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# PORT (default 8000) and SIM_PORT (default 9000) move its ports: make run PORT=8001 SIM_PORT=9001
 run: install
 	./scripts/run_local.sh
+
+# Forget what `make run` remembers: its SQLite database and the simulator's state file.
+# (An explicit DATABASE_URL's database is left alone.) Stop `make run` first.
+.PHONY: reset
+reset:
+	rm -f var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm $${SIM_STATE_FILE:-var/simulator-state.json}
 
 # The service alone, configured only by the environment / .env (e.g. real Razorpay test mode).
 serve: install
