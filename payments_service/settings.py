@@ -50,6 +50,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 ENVIRONMENT = env("ENVIRONMENT", "development").lower()
 IS_PRODUCTION = ENVIRONMENT == "production"
+# Which Razorpay keys, apart from ENVIRONMENT (as dj-stripe keeps STRIPE_LIVE_MODE apart): a
+# staging deployment runs production's hardening with test keys (RAZORPAY_LIVE_MODE=false).
+RAZORPAY_LIVE_MODE = env_bool("RAZORPAY_LIVE_MODE", IS_PRODUCTION)
+_RAZORPAY_KEYS = (
+    ("RAZORPAY_LIVE_KEY_ID", "RAZORPAY_LIVE_SECRET_KEY")
+    if RAZORPAY_LIVE_MODE
+    else ("RAZORPAY_TEST_KEY_ID", "RAZORPAY_TEST_SECRET_KEY")
+)
 DEBUG = env("DJANGO_DEBUG").lower() == "true"
 
 # --- Secrets: production must be given each of them -----------------------------------------
@@ -58,8 +66,7 @@ _PRODUCTION_REQUIRED = [
     "DJANGO_ALLOWED_HOSTS",
     "DATABASE_URL",
     "REDIS_URL",
-    "RAZORPAY_LIVE_KEY_ID",
-    "RAZORPAY_LIVE_SECRET_KEY",
+    *_RAZORPAY_KEYS,
     "RAZORPAY_WEBHOOK_SECRET",
 ]
 if IS_PRODUCTION:
@@ -74,12 +81,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],test
 
 # --- Razorpay --------------------------------------------------------------------------------
 RAZORPAY_API_BASE_URL = env("RAZORPAY_API_BASE_URL", "https://api.razorpay.com").rstrip("/")
-if IS_PRODUCTION:
-    RAZORPAY_KEY_ID = env("RAZORPAY_LIVE_KEY_ID")
-    RAZORPAY_KEY_SECRET = env("RAZORPAY_LIVE_SECRET_KEY")
-else:
-    RAZORPAY_KEY_ID = env("RAZORPAY_TEST_KEY_ID")
-    RAZORPAY_KEY_SECRET = env("RAZORPAY_TEST_SECRET_KEY")
+RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET = (env(name) for name in _RAZORPAY_KEYS)
 RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET")
 # During a secret rotation, deliveries signed with the previous secret stay valid.
 RAZORPAY_WEBHOOK_SECRET_PREVIOUS = env("RAZORPAY_WEBHOOK_SECRET_PREVIOUS")

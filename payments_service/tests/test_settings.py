@@ -81,3 +81,41 @@ def test_readiness_names_the_database_when_it_is_unreachable():
     assert result.stdout.startswith("503 ")
     assert "'database': 'error: OperationalError'" in result.stdout
     assert "'cache': 'ok'" in result.stdout
+
+
+def key_in_use(**env: str) -> subprocess.CompletedProcess:
+    code = "from django.conf import settings; print(settings.RAZORPAY_KEY_ID)"
+    return manage("shell", "--no-imports", "-c", code, **env)
+
+
+def test_staging_runs_production_hardening_with_test_keys():
+    live = {"RAZORPAY_LIVE_KEY_ID", "RAZORPAY_LIVE_SECRET_KEY"}
+    staging = {name: value for name, value in PRODUCTION.items() if name not in live}
+    staging.update(
+        RAZORPAY_LIVE_MODE="false",
+        RAZORPAY_TEST_KEY_ID="rzp_test_STAGING0000000",
+        RAZORPAY_TEST_SECRET_KEY="test-secret",
+    )
+
+    deploy = manage("check", "--deploy", "--fail-level", "WARNING", **staging)
+    used = key_in_use(**staging)
+
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert used.stdout.strip() == "rzp_test_STAGING0000000", used.stderr
+
+
+def test_test_mode_in_production_requires_the_test_keys_not_the_live_ones():
+    result = manage("check", **PRODUCTION, RAZORPAY_LIVE_MODE="false")
+
+    assert result.returncode != 0
+    assert "RAZORPAY_TEST_KEY_ID" in result.stderr and "RAZORPAY_LIVE" not in result.stderr
+
+
+def test_live_mode_defaults_to_on_in_production_and_off_elsewhere():
+    assert key_in_use(**PRODUCTION).stdout.strip() == "rzp_live_ABCDEFGHIJKLMN"
+    development = key_in_use(
+        RAZORPAY_TEST_KEY_ID="rzp_test_DEV00000000000", RAZORPAY_LIVE_KEY_ID="rzp_live_NOPE"
+    )
+    assert development.stdout.strip() == "rzp_test_DEV00000000000"
+    live = key_in_use(RAZORPAY_LIVE_MODE="true", RAZORPAY_LIVE_KEY_ID="rzp_live_EXPLICIT0000000")
+    assert live.stdout.strip() == "rzp_live_EXPLICIT0000000"
