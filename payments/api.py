@@ -25,7 +25,7 @@ from payments_service.parsers import JSONParser
 from payments_service.problems import ProblemError
 from payments_service.ratelimit import ConfirmIpRateLimit
 
-from . import selectors, services
+from . import examples, selectors, services
 from .errors import PaymentFailed
 from .models import Payment, PaymentStatus
 from .serializers import (
@@ -44,12 +44,29 @@ class PaymentInitiateApi(ClientAppApi):
         summary="Initiate a payment",
         description="Creates the payment and its Razorpay order; answers what Checkout needs.",
         request=PaymentInitiateInput,
+        examples=examples.INITIATE,
         responses={
             201: OpenApiResponse(PaymentOutput, description="Initiated (or replayed)."),
             200: OpenApiResponse(
                 PaymentOutput, description="This externalRef's unpaid payment, initiated before."
             ),
-            **problems(400, 409, 502, 504),
+            **problems(
+                400,
+                409,
+                422,
+                502,
+                504,
+                codes={
+                    400: ["gateway_rejected", "idempotency_key_missing"],
+                    409: [
+                        "payment_conflict",
+                        "payment_already_paid",
+                        "payment_in_progress",
+                        "idempotency_key_in_use",
+                    ],
+                    422: ["idempotency_key_reused"],
+                },
+            ),
         },
     )
     @idempotent("payments.initiate")
@@ -106,12 +123,25 @@ class PaymentConfirmApi(APIView):
             serializers=[PaymentConfirmInput, PaymentConfirmFailureInput],
             resource_type_field_name=None,
         ),
+        examples=examples.CONFIRM,
         responses={
             200: PaymentOutput,
             303: OpenApiResponse(
                 description="A browser's form post, sent back to the app's return URL."
             ),
-            **problems(400, 402, 404, 502, 504, bodies={402: PaymentFailedProblem}),
+            **problems(
+                400,
+                402,
+                404,
+                502,
+                504,
+                bodies={402: PaymentFailedProblem},
+                codes={
+                    400: ["signature_invalid", "payment_mismatch", "gateway_rejected"],
+                    402: ["payment_failed"],
+                    404: ["payment_not_found"],
+                },
+            ),
         },
     )
     def post(self, request):
@@ -226,6 +256,7 @@ class PaymentListApi(ClientAppApi):
         operation_id="payments_list",
         summary="List the caller's payments",
         parameters=[PaymentListFilters],
+        examples=examples.LIST,
         # 404: a `page` past the end (or not a page number).
         responses={200: PaymentOutput(many=True), **problems(400, 404)},
     )
@@ -240,6 +271,7 @@ class PaymentDetailApi(ClientAppApi):
     @extend_schema(
         operation_id="payments_retrieve",
         summary="Get one of the caller's payments",
+        examples=examples.DETAIL,
         responses={200: PaymentOutput, **problems(404)},
     )
     def get(self, request, payment_id: str):

@@ -18,20 +18,40 @@ class PaymentInitiateInput(StrictInputSerializer):
         r"^[A-Za-z0-9][A-Za-z0-9._:/#-]*$",
         max_length=64,
         error_messages={"invalid": "Letters, digits and . _ : / # - only."},
+        help_text="Your order reference, unique per app (1-64 of letters, digits, `._:/#-`): "
+        "initiating it again while unpaid, with the same amount and currency, returns the same "
+        "payment.",
     )
-    sourceApp = serializers.CharField(max_length=64, required=False)
-    amount = StrictIntegerField()
-    currency = serializers.ChoiceField(choices=sorted(MINIMUM_AMOUNT))
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    sourceApp = serializers.CharField(
+        max_length=64, required=False, help_text="Optional; when sent, your app's name."
+    )
+    amount = StrictIntegerField(
+        help_text="A JSON integer in the currency's smallest unit (paise for INR: 1000 is "
+        "₹10.00), from the currency's minimum (INR 100, USD 50, EUR 50, GBP 30, SGD 50, AED 200) "
+        "up to PAYMENT_MAX_AMOUNT (default 50,000,000)."
+    )
+    currency = serializers.ChoiceField(choices=sorted(MINIMUM_AMOUNT), help_text="ISO 4217 code.")
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="The customer's, to prefill Checkout (at most 254 characters).",
+    )
     contact = serializers.RegexField(
         r"^\+[1-9][0-9]{6,14}$",
         max_length=20,
         required=False,
         allow_blank=True,
         error_messages={"invalid": "An E.164 phone number, e.g. +919876543210."},
+        help_text="The customer's phone, E.164 (e.g. +919876543210), to prefill Checkout.",
     )
     # Three notes are the service's own: payment_id, source_app, external_ref.
-    metadata = NotesField(reserved=3, required=False)
+    metadata = NotesField(
+        reserved=3,
+        required=False,
+        help_text="Your string values, kept with the payment and sent to Razorpay as notes: "
+        "at most 12 keys of up to 64 characters, values up to 256 characters.",
+    )
 
     def validate_sourceApp(self, value):
         if value != self.context["client_app"].name:
@@ -53,9 +73,17 @@ class PaymentInitiateInput(StrictInputSerializer):
 
 class PaymentConfirmInput(StrictInputSerializer):
     # At most as long as the columns they are looked up in and stored in (Razorpay's are 20).
-    razorpay_order_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
-    razorpay_payment_id = serializers.RegexField(r"^[A-Za-z0-9_]+$", max_length=40)
-    razorpay_signature = serializers.RegexField(r"^[A-Za-z0-9]+$", max_length=128)
+    razorpay_order_id = serializers.RegexField(
+        r"^[A-Za-z0-9_]+$", max_length=40, help_text="Checkout's, as the handler received it."
+    )
+    razorpay_payment_id = serializers.RegexField(
+        r"^[A-Za-z0-9_]+$", max_length=40, help_text="Checkout's, as the handler received it."
+    )
+    razorpay_signature = serializers.RegexField(
+        r"^[A-Za-z0-9]+$",
+        max_length=128,
+        help_text="Hex HMAC-SHA256 of `order_id|payment_id`; checked against our own order id.",
+    )
 
 
 # The ids a failure report names; as long as the columns they are looked up in.
@@ -142,6 +170,14 @@ def _form_failure(form: QueryDict) -> dict:
 class PaymentFailedProblem(ProblemSerializer):
     """The 402 `payment_failed` problem."""
 
+    example_members = {
+        "paymentId": "pmt_01JD8ZQ4S3V7K2M9X5T1B6N0RC",
+        "gatewayCode": "BAD_REQUEST_ERROR",
+        "gatewayDescription": "Your payment has been declined by your bank.",
+        "gatewayReason": "card_declined",
+        "retryable": True,
+    }
+
     paymentId = serializers.CharField(help_text="Ours (`pmt_…`).")
     gatewayCode = serializers.CharField(help_text="Razorpay's error code, e.g. BAD_REQUEST_ERROR.")
     gatewayDescription = serializers.CharField(help_text="Razorpay's, for the customer.")
@@ -152,42 +188,66 @@ class PaymentFailedProblem(ProblemSerializer):
 
 
 class PaymentListFilters(serializers.Serializer):
-    externalRef = serializers.CharField(max_length=64, required=False, source="external_ref")
-    status = serializers.ChoiceField(choices=PaymentStatus.values, required=False)
-    createdAfter = serializers.DateTimeField(required=False, source="created_after")
-    createdBefore = serializers.DateTimeField(required=False, source="created_before")
+    externalRef = serializers.CharField(
+        max_length=64, required=False, source="external_ref", help_text="Exactly this one."
+    )
+    status = serializers.ChoiceField(
+        choices=PaymentStatus.values, required=False, help_text="Only this status."
+    )
+    createdAfter = serializers.DateTimeField(
+        required=False, source="created_after", help_text="ISO 8601; created at or after."
+    )
+    createdBefore = serializers.DateTimeField(
+        required=False, source="created_before", help_text="ISO 8601; created before."
+    )
 
 
 class CheckoutPrefillOutput(serializers.Serializer):
-    email = serializers.CharField()
-    contact = serializers.CharField()
+    email = serializers.CharField(help_text="Checkout's `prefill.email`.")
+    contact = serializers.CharField(help_text="Checkout's `prefill.contact`.")
 
 
 class CheckoutOutput(serializers.Serializer):
-    keyId = serializers.CharField()
-    orderId = serializers.CharField()
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-    prefill = CheckoutPrefillOutput()
+    """Razorpay Checkout's options, as they are."""
+
+    keyId = serializers.CharField(help_text="Checkout's `key`: the Razorpay key id.")
+    orderId = serializers.CharField(help_text="Checkout's `order_id`.")
+    amount = serializers.IntegerField(help_text="Checkout's `amount`, smallest unit.")
+    currency = serializers.CharField(help_text="Checkout's `currency`.")
+    prefill = CheckoutPrefillOutput(help_text="Checkout's `prefill`.")
 
 
 class PaymentOutput(serializers.Serializer):
     # Declared, not a ModelSerializer: that one rebuilds its fields from the model on every
     # response, a tenth of an initiate's CPU.
-    id = serializers.CharField()
-    status = serializers.ChoiceField(choices=PaymentStatus.choices)
+    id = serializers.CharField(help_text="Ours, opaque (`pmt_…`).")
+    status = serializers.ChoiceField(
+        choices=PaymentStatus.choices,
+        help_text="created → authorized → captured → partially_refunded → refunded; failed "
+        "(every attempt so far) may still become authorized or captured.",
+    )
     amount = serializers.IntegerField(help_text="In the currency's smallest unit.")
-    currency = serializers.CharField()
-    amountRefunded = serializers.IntegerField(source="amount_refunded")
-    externalRef = serializers.CharField(source="external_ref")
-    sourceApp = serializers.CharField(source="client_app.name")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    amountRefunded = serializers.IntegerField(
+        source="amount_refunded", help_text="Processed refunds, in the smallest unit."
+    )
+    externalRef = serializers.CharField(source="external_ref", help_text="Your reference.")
+    sourceApp = serializers.CharField(source="client_app.name", help_text="Your app's name.")
     email = serializers.CharField(help_text="Empty when not given.")
     contact = serializers.CharField(help_text="Empty when not given.")
-    metadata = serializers.DictField(child=serializers.CharField())
-    razorpayOrderId = serializers.CharField(source="razorpay_order_id", allow_null=True)
-    razorpayPaymentId = serializers.CharField(source="razorpay_payment_id")
-    createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    metadata = serializers.DictField(
+        child=serializers.CharField(), help_text="Your values, as given."
+    )
+    razorpayOrderId = serializers.CharField(
+        source="razorpay_order_id",
+        allow_null=True,
+        help_text="Razorpay's order; null or empty until it exists.",
+    )
+    razorpayPaymentId = serializers.CharField(
+        source="razorpay_payment_id", help_text="Razorpay's paying attempt; empty until paid."
+    )
+    createdAt = serializers.DateTimeField(source="created_at", help_text="ISO 8601, UTC.")
+    updatedAt = serializers.DateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
     version = serializers.IntegerField(
         help_text="Grows with every change: of two copies of this payment (an answer, an "
         "event), the higher version is the newer."

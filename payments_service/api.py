@@ -17,9 +17,10 @@ class Pagination(PageNumberPagination):
             "type": "object",
             "required": ["count", "next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer"},
-                "next": link,
-                "previous": link,
+                # Examples here let drf-spectacular wrap an operation's example in a page.
+                "count": {"type": "integer", "example": 1},
+                "next": {**link, "example": None},
+                "previous": {**link, "example": None},
                 "results": schema,
             },
         }

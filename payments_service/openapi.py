@@ -8,12 +8,13 @@ if it is parsed), the Idempotency-Key header with 409/422 for an idempotent meth
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from clients.idempotency import HEADER as IDEMPOTENCY_HEADER
 from clients.idempotency import MAX_KEY_LENGTH
 
+from .problems import DEFAULT_CODES as DEFAULT_CODES_BY_STATUS
 from .problems import PROBLEM_CONTENT_TYPE
 
 
@@ -50,16 +51,62 @@ _WHY = {
 }
 
 
-def problems(*statuses: int, bodies: dict | None = None) -> dict:
-    """`extend_schema(responses=...)` entries: a problem body for each status (`bodies` names
-    a ProblemSerializer subclass, with the problem's own members, for some of them)."""
-    bodies = bodies or {}
-    return {
-        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            bodies.get(status, ProblemSerializer), description=_WHY[status]
-        )
-        for status in statuses
+# The `code`s any operation may answer with a status; `problems(codes=...)` adds its own.
+COMMON_CODES = {
+    400: ["validation_error", "malformed_json"],
+    401: ["authentication_failed"],
+    402: [],
+    404: ["not_found"],
+    409: [],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+    422: [],
+    429: ["rate_limited"],
+    500: ["internal_error"],
+    502: ["gateway_unavailable"],
+    503: ["database_unavailable"],
+    504: ["gateway_timeout"],
+}
+IDEMPOTENCY_CODES = {
+    400: ["idempotency_key_missing"],
+    409: ["idempotency_key_in_use"],
+    422: ["idempotency_key_reused"],
+}
+
+
+def _problem_example(status: int, code: str, body) -> OpenApiExample:
+    value = {
+        "type": f"urn:problem:{code}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": _WHY[status],
+        "code": code,
+        "requestId": "5f0c6f3e9b2a4d0e8c1b7a6d5e4f3a2b",
     }
+    if code == "validation_error":
+        value["errors"] = {"amount": ["Must be a JSON integer (minor units)."]}
+    value.update(getattr(body, "example_members", {}))
+    return OpenApiExample(code, value=value, status_codes=[status], response_only=True)
+
+
+def problems(*statuses: int, bodies: dict | None = None, codes: dict | None = None) -> dict:
+    """`extend_schema(responses=...)` entries: a problem body for each status (`bodies` names
+    a ProblemSerializer subclass, with the problem's own members, for some of them), described
+    with the `code`s it may carry (the common ones and the operation's own `codes`), one
+    example each."""
+    bodies = bodies or {}
+    codes = codes or {}
+    responses = {}
+    for status in statuses:
+        body = bodies.get(status, ProblemSerializer)
+        listed = [*codes.get(status, []), *COMMON_CODES[status]]
+        listed = list(dict.fromkeys(listed)) or [DEFAULT_CODES_BY_STATUS.get(status, "error")]
+        responses[(status, PROBLEM_CONTENT_TYPE)] = OpenApiResponse(
+            body,
+            description=f"{_WHY[status]} `code`: " + ", ".join(f"`{c}`" for c in listed) + ".",
+            examples=[_problem_example(status, code, body) for code in listed],
+        )
+    return responses
 
 
 _REQUEST_ID = OpenApiParameter(
@@ -108,9 +155,11 @@ class ServiceAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        idempotent = self._idempotent()
         for status in self._implied_problems():
             if str(status) not in responses:
-                [((code, media_type), response)] = problems(status).items()
+                codes = IDEMPOTENCY_CODES if idempotent else None
+                [((code, media_type), response)] = problems(status, codes=codes).items()
                 responses[str(code)] = self._get_response_for_code(
                     response, str(code), [media_type], direction
                 )

@@ -12,7 +12,7 @@ from payments.selectors import payment_get
 from payments_service.api import Pagination
 from payments_service.openapi import problems
 
-from . import selectors, services
+from . import examples, selectors, services
 from .errors import RefundNotFound
 from .models import RefundSpeed
 from .serializers import RefundCreateInput, RefundOutput
@@ -34,7 +34,34 @@ class PaymentRefundsApi(ClientAppApi):
         description="Without `amount`, refunds all that is left. The refund is `pending` until "
         "Razorpay settles it.",
         request=RefundCreateInput,
-        responses={201: RefundOutput, **problems(400, 404, 409, 502, 504)},
+        examples=examples.CREATE,
+        responses={
+            201: RefundOutput,
+            **problems(
+                400,
+                404,
+                409,
+                422,
+                502,
+                504,
+                codes={
+                    400: [
+                        "refund_amount_too_small",
+                        "gateway_rejected",
+                        "idempotency_key_missing",
+                    ],
+                    404: ["payment_not_found"],
+                    409: [
+                        "payment_not_refundable",
+                        "refund_exceeds_refundable",
+                        "refund_already_requested",
+                        "refund_mismatch",
+                        "idempotency_key_in_use",
+                    ],
+                    422: ["idempotency_key_reused"],
+                },
+            ),
+        },
     )
     @idempotent("refunds.create:{payment_id}")
     def post(self, request, payment_id: str):
@@ -57,7 +84,11 @@ class PaymentRefundsApi(ClientAppApi):
     @extend_schema(
         operation_id="refunds_list",
         summary="List a payment's refunds",
-        responses={200: RefundOutput(many=True), **problems(404)},
+        examples=examples.LIST,
+        responses={
+            200: RefundOutput(many=True),
+            **problems(404, codes={404: ["payment_not_found"]}),
+        },
     )
     def get(self, request, payment_id: str):
         refunds = selectors.refund_list(payment=_own_payment(request, payment_id))
@@ -68,7 +99,8 @@ class RefundDetailApi(ClientAppApi):
     @extend_schema(
         operation_id="refunds_retrieve",
         summary="Get one of the caller's refunds",
-        responses={200: RefundOutput, **problems(404)},
+        examples=examples.DETAIL,
+        responses={200: RefundOutput, **problems(404, codes={404: ["refund_not_found"]})},
     )
     def get(self, request, refund_id: str):
         refund = selectors.refund_get(client_app=request.user, refund_id=refund_id)

@@ -8,11 +8,28 @@ from .models import RefundSpeed, RefundStatus
 class RefundCreateInput(StrictInputSerializer):
     # Absent: refund all that is left. The minimum and the refundable rest depend on the
     # payment, so the service checks them (the amount check before the minimum check).
-    amount = StrictIntegerField(required=False, min_value=1)
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    speed = serializers.ChoiceField(choices=RefundSpeed.values, required=False)
+    amount = StrictIntegerField(
+        required=False,
+        min_value=1,
+        help_text="A JSON integer in the smallest unit; at most what is left to refund "
+        "(else 409), at least Razorpay's minimum (₹1.00 for normal speed). Absent: all that "
+        "is left.",
+    )
+    reason = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text="At most 255 characters."
+    )
+    speed = serializers.ChoiceField(
+        choices=RefundSpeed.values,
+        required=False,
+        help_text="normal (default, 5-7 working days) or optimum (instant where possible).",
+    )
     # Two notes are the service's own: refund_id and reason.
-    notes = NotesField(reserved=2, required=False)
+    notes = NotesField(
+        reserved=2,
+        required=False,
+        help_text="Your string values, sent to Razorpay as notes: at most 13 keys of up to 64 "
+        "characters, values up to 256 characters.",
+    )
 
 
 class _BlankAsNull(serializers.CharField):
@@ -22,22 +39,33 @@ class _BlankAsNull(serializers.CharField):
 
 class RefundOutput(serializers.Serializer):
     # Declared, not a ModelSerializer, which rebuilds its fields on every response.
-    id = serializers.CharField()
-    paymentId = serializers.CharField(source="payment_id")
+    id = serializers.CharField(help_text="Ours, opaque (`rfd_…`).")
+    paymentId = serializers.CharField(source="payment_id", help_text="The payment refunded.")
     amount = serializers.IntegerField(help_text="In the currency's smallest unit.")
-    currency = serializers.CharField()
-    status = serializers.ChoiceField(choices=RefundStatus.choices)
-    speedRequested = serializers.CharField(source="speed_requested")
-    speedProcessed = _BlankAsNull(source="speed_processed", allow_null=True)
+    currency = serializers.CharField(help_text="The payment's, ISO 4217.")
+    status = serializers.ChoiceField(
+        choices=RefundStatus.choices,
+        help_text="pending until Razorpay settles it, then processed or failed (both final).",
+    )
+    speedRequested = serializers.CharField(source="speed_requested", help_text="normal or optimum.")
+    speedProcessed = _BlankAsNull(
+        source="speed_processed", allow_null=True, help_text="Razorpay's: normal or instant."
+    )
     reason = serializers.CharField(help_text="Empty when not given.")
     notes = serializers.DictField(
         child=serializers.CharField(), help_text="The client's own notes."
     )
-    razorpayRefundId = _BlankAsNull(source="razorpay_refund_id", allow_null=True)
-    failureReason = _BlankAsNull(source="failure_reason", allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
-    processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
+    razorpayRefundId = _BlankAsNull(
+        source="razorpay_refund_id", allow_null=True, help_text="Null until Razorpay answers."
+    )
+    failureReason = _BlankAsNull(
+        source="failure_reason", allow_null=True, help_text="Why it failed; null otherwise."
+    )
+    createdAt = serializers.DateTimeField(source="created_at", help_text="ISO 8601, UTC.")
+    updatedAt = serializers.DateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
+    processedAt = serializers.DateTimeField(
+        source="processed_at", allow_null=True, help_text="When it was processed; else null."
+    )
     version = serializers.IntegerField(
         help_text="Grows with every change: of two copies of this refund, the higher is newer."
     )

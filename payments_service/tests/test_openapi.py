@@ -148,3 +148,73 @@ def test_real_responses_conform_to_the_schema(schema, api, initiate, razorpay, s
     limited = api.get(f"/payments/{payment['id']}")
     conforms(limited, 429)
     assert int(limited["Retry-After"]) >= 1
+
+
+def _examples_of(schema: dict):
+    """(where, media schema, example value) of every request and response example."""
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += list(operation["responses"].items())
+            for where, body in bodies:
+                for media_type, media in body.get("content", {}).items():
+                    for name, example in media.get("examples", {}).items():
+                        where = f"{method} {path} {where} {media_type} {name}"
+                        yield where, media["schema"], example["value"]
+
+
+def _validator(schema: dict, subschema: dict):
+    """An OpenAPI 3.1 validator of `subschema`, its `#/components/...` references resolved in
+    the whole schema."""
+    from openapi_schema_validator import OAS31Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry().with_resource(
+        "urn:schema", Resource.from_contents(schema, default_specification=DRAFT202012)
+    )
+
+    def rebased(value):
+        if isinstance(value, dict):
+            return {k: f"urn:schema{v}" if k == "$ref" else rebased(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rebased(item) for item in value]
+        return value
+
+    return OAS31Validator(rebased(subschema), registry=registry)
+
+
+def test_every_example_validates_against_its_schema(schema):
+    examples = list(_examples_of(schema))
+    for where, subschema, value in examples:
+        errors = [error.message for error in _validator(schema, subschema).iter_errors(value)]
+        assert errors == [], where
+    assert len(examples) >= 40
+
+
+def test_a_wrong_example_would_be_caught(schema):
+    """The check above can fail: a payment with a string amount does not validate."""
+    validator = _validator(schema, {"$ref": "#/components/schemas/PaymentOutput"})
+    operation = schema["paths"]["/payments/{payment_id}"]["get"]
+    [example] = operation["responses"]["200"]["content"][JSON]["examples"].values()
+    payment = dict(example["value"])
+    assert validator.is_valid(payment)
+    payment["amount"] = "1000"
+    assert not validator.is_valid(payment)
+
+
+def test_every_client_operation_has_examples_and_lists_its_error_codes(schema):
+    for path, method in CLIENT_ENDPOINTS:
+        operation = schema["paths"][path][method]
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            assert media.get("examples"), (path, method, "request")
+        for status, response in operation["responses"].items():
+            for media in response.get("content", {}).values():
+                assert media.get("examples"), (path, method, status)
+            if status >= "400":
+                assert "`code`:" in response["description"], (path, method, status)
+    refund = schema["paths"]["/payments/{payment_id}/refunds"]["post"]["responses"]
+    assert "`refund_exceeds_refundable`" in refund["409"]["description"]
+    assert "`idempotency_key_reused`" in refund["422"]["description"]
+    confirm = schema["paths"]["/payments/confirm"]["post"]["responses"]
+    assert "`signature_invalid`" in confirm["400"]["description"] and "303" in confirm
