@@ -6,15 +6,16 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from audit.models import Action, AuditEntry, Via
+from audit.selectors import audit_entries_for
+from audit.services import audit_record
 from payments import services as payment_services
 from payments.models import Payment, PaymentStatus, Source
 from payments_service.admin import ReadOnlyAdmin
@@ -227,7 +228,8 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
 
     def _confirmed(self, request, queryset, action, title, form_class, perform):
         """Shows a confirmation page; on confirmation runs `perform` for each payment and
-        logs it under the staff user with the given reason."""
+        records each that took effect in the audit trail, under the staff user with the given
+        reason (the payment's timeline shows those same rows)."""
         form = form_class(request.POST if "confirm" in request.POST else None)
         if not form.is_bound or not form.is_valid():
             return TemplateResponse(
@@ -248,7 +250,15 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             except ProblemError as exc:
                 self.message_user(request, f"{payment.id}: {exc.detail}", messages.ERROR)
                 continue
-            self.log_change(request, payment, f"{title}: {form.cleaned_data['reason']}")
+            audit_record(
+                actor=request.user.get_username(),
+                via=Via.ADMIN,
+                action=AUDITED[action],
+                object_type="payment",
+                object_id=payment.id,
+                reason=form.cleaned_data["reason"],
+                detail=_audit_detail(result),
+            )
             self.message_user(request, f"{payment.id}: {title.lower()} → {_outcome(result)}")
         return None
 
@@ -307,8 +317,23 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return TemplateResponse(request, "backoffice/reconciliation.html", context)
 
 
+# The admin's payment actions, as the audit trail names them.
+AUDITED = {
+    "sync_from_razorpay": Action.PAYMENT_SYNC,
+    "capture": Action.PAYMENT_CAPTURE,
+    "refund": Action.PAYMENT_REFUND,
+}
+
+
 def _outcome(result) -> str:
     return getattr(result, "status", "done")
+
+
+def _audit_detail(result) -> str:
+    """What came of an action: the refund made, or the payment's status after it."""
+    if isinstance(result, Refund):
+        return f"refund {result.id} {money(result.amount, result.currency)} {result.status}"
+    return f"payment {_outcome(result)}"
 
 
 def _timeline(payment: Payment):
@@ -324,7 +349,8 @@ def _timeline(payment: Payment):
         error = f" — {attempt.error_reason or attempt.error_code}" if attempt.error_code else ""
         what = f"{attempt.razorpay_payment_id} {attempt.status} ({attempt.method}){error}"
         yield attempt.created_at, "attempt", what, ""
-    for event in WebhookEvent.objects.filter(payment=payment).order_by("received_at"):
+    events = list(WebhookEvent.objects.filter(payment=payment).order_by("received_at"))
+    for event in events:
         note = f" — {event.last_error}" if event.last_error else ""
         yield event.received_at, "webhook", f"{event.event_type} {event.status}{note}", "razorpay"
     for refund in payment.refunds.all():
@@ -332,11 +358,20 @@ def _timeline(payment: Payment):
         if refund.reason:
             what += f" — {refund.reason}"
         yield refund.created_at, "refund", what, refund.requested_by
-    entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Payment), object_id=payment.pk
-    ).select_related("user")
+    # The audit trail's own rows: the audit list and this timeline are two views of them.
+    entries = [
+        *audit_entries_for(object_type="payment", object_ids=[payment.pk]),
+        *audit_entries_for(object_type="webhook_event", object_ids=[e.event_id for e in events]),
+    ]
     for entry in entries:
-        yield entry.action_time, "staff", entry.get_change_message(), entry.user.get_username()
+        what = (
+            f"{entry.get_action_display()}: {entry.reason}"
+            if entry.reason
+            else entry.get_action_display()
+        )
+        if entry.detail:
+            what += f" ({entry.detail})"
+        yield entry.created_at, f"staff ({entry.via})", what, entry.actor
 
 
 @admin.register(Refund)
@@ -466,3 +501,37 @@ class ChoreAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{chore.name}: queued; the worker runs it next.")
             else:
                 self.message_user(request, f"{chore.name}: already running.", messages.WARNING)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(CsvExportMixin, ReadOnlyAdmin):
+    """Who did what: every staff or command action that moves money or changes access. A
+    payment's timeline shows its own rows of this same list."""
+
+    list_display = ["created_at", "actor", "via", "action", "object_shown", "reason", "detail"]
+    list_filter = [("actor", admin.AllValuesFieldListFilter), "action", "via", "created_at"]
+    search_fields = ["=object_id", "=actor", "reason", "detail"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["export_csv"]
+    csv_columns = [
+        ("when", "created_at"),
+        ("who", "actor"),
+        ("via", "via"),
+        ("action", "action"),
+        ("object_type", "object_type"),
+        ("object_id", "object_id"),
+        ("reason", "reason"),
+        ("detail", "detail"),
+    ]
+
+    @admin.display(description="object", ordering="object_id")
+    def object_shown(self, entry: AuditEntry):
+        if entry.object_type == "payment":
+            url = reverse("admin:payments_payment_change", args=[entry.object_id])
+            return format_html('<a href="{}">payment {}</a>', url, entry.object_id)
+        return f"{entry.object_type.replace('_', ' ')} {entry.object_id}"
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(self, request, queryset):
+        return self.csv_response(queryset)

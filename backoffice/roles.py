@@ -13,6 +13,7 @@ VIEW = [
     "backoffice.view_chore",
     "backoffice.view_chorerun",
     "backoffice.view_reconciliationreport",
+    "audit.view_auditentry",
 ]
 ROLES = {
     "support": VIEW,

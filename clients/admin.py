@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 
+from audit.models import Action, Via
+from audit.services import audit_record
 from payments_service.admin import ReadOnlyAdmin
 
 from .auth import forget_checked_keys
@@ -35,8 +37,11 @@ class ClientAppAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:  # e.g. deactivated: its keys stop working (other processes: within seconds)
             forget_checked_keys()
+            changed = ", ".join(f"{name}={form.cleaned_data[name]}" for name in form.changed_data)
+            _audit(request, Action.CLIENT_APP_CHANGE, obj, changed or "nothing changed")
         else:
             key = api_key_issue(client_app=obj)
+            _audit(request, Action.CLIENT_APP_CREATE, obj, f"key {key[:12]}… issued")
             self._show_key_once(request, obj, key)
 
     @admin.action(
@@ -44,11 +49,17 @@ class ClientAppAdmin(admin.ModelAdmin):
     )
     def rotate_keys(self, request, queryset):
         for app in queryset:
-            self._show_key_once(request, app, api_key_rotate(client_app=app, grace=timedelta(1)))
+            key = api_key_rotate(client_app=app, grace=timedelta(1))
+            _audit(request, Action.API_KEY_ROTATE, app, f"key {key[:12]}… issued; old keys 24 h")
+            self._show_key_once(request, app, key)
 
     @admin.action(description="Revoke every API key now", permissions=["change"])
     def revoke_keys(self, request, queryset):
-        revoked = sum(api_key_revoke_all(client_app=app) for app in queryset)
+        revoked = 0
+        for app in queryset:
+            count = api_key_revoke_all(client_app=app)
+            _audit(request, Action.API_KEY_REVOKE, app, f"{count} key(s) revoked")
+            revoked += count
         self.message_user(request, f"Revoked {revoked} key(s).", messages.WARNING)
 
     def _show_key_once(self, request, app, key):
@@ -57,6 +68,17 @@ class ClientAppAdmin(admin.ModelAdmin):
             f"New API key for {app.name}: {key} — copy it now, it is not shown again.",
             messages.SUCCESS,
         )
+
+
+def _audit(request, action: str, app: ClientApp, detail: str) -> None:
+    audit_record(
+        actor=request.user.get_username(),
+        via=Via.ADMIN,
+        action=action,
+        object_type="client_app",
+        object_id=app.pk,
+        detail=f"{app.name}: {detail}",
+    )
 
 
 @admin.register(IdempotencyKey)

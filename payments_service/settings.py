@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "payments_service",
+    "audit",
     "clients",
     "notifications",
     "payments",

@@ -5,6 +5,8 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from audit.models import Action, Via
+from audit.services import audit_record
 from payments_service.admin import ReadOnlyAdmin
 
 from .models import RejectedDelivery, WebhookEvent
@@ -64,9 +66,18 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         for event in queryset:
             try:
                 result = webhook_process(event_pk=event.pk, force=True)
-                self.message_user(request, f"{event.event_id}: {result.status}", messages.INFO)
             except Exception as exc:
                 self.message_user(request, f"{event.event_id}: {exc}", messages.ERROR)
+                continue
+            audit_record(
+                actor=request.user.get_username(),
+                via=Via.ADMIN,
+                action=Action.WEBHOOK_REPROCESS,
+                object_type="webhook_event",
+                object_id=event.event_id,
+                detail=f"{event.event_type} {result.status}",
+            )
+            self.message_user(request, f"{event.event_id}: {result.status}", messages.INFO)
 
 
 @admin.register(RejectedDelivery)

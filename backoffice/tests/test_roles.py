@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 from rest_framework.test import APIClient
 
+from audit.models import AuditEntry
 from clients.models import ClientApp
 from payments import services as payment_services
 from payments.models import Payment, Source
@@ -137,7 +137,7 @@ def _authorized_here(request) -> Payment:
 
 
 def _staff_log(payment: Payment) -> int:
-    return LogEntry.objects.filter(object_id=payment.pk).count()
+    return AuditEntry.objects.filter(object_type="payment", object_id=payment.pk).count()
 
 
 def _sync_state(payment: Payment):

@@ -1,11 +1,13 @@
 """refund_payment and sync_refunds, end to end against the simulator."""
 
+import getpass
 import io
 import time
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from audit.models import AuditEntry
 from payments.models import Payment
 from payments_service.integrations.razorpay import get_gateway
 from refunds.models import Refund
@@ -54,9 +56,31 @@ def test_refund_payment_refunds_on_yes(payment):
     shown = refund_payment(payment["id"], "--reason", "returned", answer="y\n")
     refund = Refund.objects.get()
     assert (refund.amount, refund.reason, refund.status) == (1000, "returned", "pending")
-    assert (refund.requested_by, refund.source) == ("command", "command")
+    assert (refund.requested_by, refund.source) == (f"command:{getpass.getuser()}", "command")
     assert f"Refund {refund.id}: pending, ₹10.00 (1000 paise)" in shown
     assert refund.razorpay_refund_id in shown
+    entry = AuditEntry.objects.get()  # once, under the OS user running the command
+    assert (entry.actor, entry.via, entry.action) == (
+        getpass.getuser(),
+        "command",
+        "payment.refund",
+    )
+    assert (entry.object_id, entry.reason) == (payment["id"], "returned")
+    assert refund.id in entry.detail
+
+
+def test_refund_payment_records_who_asked_for_it_when_told(payment):
+    refund_payment(payment["id"], "--yes", "--requested-by", "asha (ticket 88)")
+    assert Refund.objects.get().requested_by == "command:asha (ticket 88)"
+    assert AuditEntry.objects.get().actor == "asha (ticket 88)"
+
+
+def test_refund_payment_refused_or_aborted_records_nothing_in_the_audit_trail(payment):
+    with pytest.raises(CommandError):
+        refund_payment(payment["id"], answer="n\n")
+    with pytest.raises(CommandError):
+        refund_payment(payment["id"], "--amount", "999999", "--yes")
+    assert not AuditEntry.objects.exists()
 
 
 def test_refund_payment_by_razorpay_id_with_yes_asks_nothing(payment):
@@ -113,6 +137,10 @@ def test_refund_payment_after_everything_is_reserved_is_a_clear_error(payment):
         refund_payment(payment["id"], "--yes")
 
 
+def processing_refund_id(payment) -> str:
+    return Refund.objects.get(payment_id=payment["id"]).id
+
+
 def test_sync_refunds_settles_processed_and_failed_refunds(pay, razorpay):
     first, second = pay(ref="order_a"), pay(ref="order_b")
     refund_payment(first["id"], "--amount", "400", "--yes")
@@ -126,8 +154,15 @@ def test_sync_refunds_settles_processed_and_failed_refunds(pay, razorpay):
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
-    shown = sync_refunds()
+    shown = sync_refunds("--requested-by", "ops-cron")
     assert shown.splitlines()[-1] == "checked 2, processed 1, failed 1, still pending 0, errors 0"
+    synced = AuditEntry.objects.filter(action="refund.sync")
+    assert sorted(synced.values_list("actor", "object_id", "detail")) == sorted(
+        [
+            ("ops-cron", first["id"], f"refund {processing_refund_id(first)} processed"),
+            ("ops-cron", second["id"], f"refund {failing.id} failed"),
+        ]
+    )
     assert f"{failing.id}: failed" in shown
     assert Payment.objects.get(pk=first["id"]).status == "partially_refunded"
     assert Payment.objects.get(pk=second["id"]).status == "captured"

@@ -5,6 +5,9 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.commands import add_requested_by, command_actor
+from audit.models import Action, Via
+from audit.services import audit_record
 from payments.models import Source
 from payments_service.problems import ProblemError
 from refunds import selectors, services
@@ -40,8 +43,10 @@ class Command(BaseCommand):
             "crashed or lost its answer, and it resumes that refund instead of making another "
             "(default: a new key, printed)",
         )
+        add_requested_by(parser)
 
     def handle(self, *args, payment, app, amount, reason, speed, yes, idempotency_key, **options):
+        self.actor = command_actor(options.get("requested_by"))
         found = selectors.payment_find(reference=payment, app_name=app)
         if found is None:
             where = f" of app {app!r}" if app else ""
@@ -95,7 +100,7 @@ class Command(BaseCommand):
                 amount=amount,
                 reason=reason,
                 speed=speed,
-                requested_by="command",
+                requested_by=f"command:{self.actor}",
                 source=Source.COMMAND,
             )
         except RefundAlreadyRequested as exc:
@@ -103,6 +108,15 @@ class Command(BaseCommand):
             return
         except ProblemError as exc:
             raise CommandError(f"Not refunded ({exc.code}): {exc.detail}") from exc
+        audit_record(
+            actor=self.actor,
+            via=Via.COMMAND,
+            action=Action.PAYMENT_REFUND,
+            object_type="payment",
+            object_id=found.id,
+            reason=reason,
+            detail=f"refund {refund.id} {money(refund.amount, currency)} {refund.status}",
+        )
         self.stdout.write(
             f"Refund {refund.id}: {refund.status}, {money(refund.amount, currency)}, "
             f"Razorpay {refund.razorpay_refund_id or '(not yet known; sync_refunds settles it)'}"

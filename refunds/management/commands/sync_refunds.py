@@ -4,6 +4,9 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.commands import add_requested_by, command_actor
+from audit.models import Action, Via
+from audit.services import audit_record
 from payments.models import Source
 from payments_service.commands import parse_moment
 from refunds import services
@@ -14,9 +17,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--since", help="only refunds created since (YYYY-MM-DD or ISO 8601)")
+        add_requested_by(parser)
 
     def handle(self, *args, since, **options):
         since = parse_moment(since, "--since") if since else None
+        actor = command_actor(options.get("requested_by"))
         counts = Counter()
         for refund, problem in services.refund_sync_unsettled(source=Source.COMMAND, since=since):
             counts["checked"] += 1
@@ -27,6 +32,15 @@ class Command(BaseCommand):
             counts[refund.status] += 1
             if refund.is_final:
                 self.stdout.write(f"{refund.id}: {refund.status}")
+                # Settled by this run: the refund's payment's timeline says who ran it.
+                audit_record(
+                    actor=actor,
+                    via=Via.COMMAND,
+                    action=Action.REFUND_SYNC,
+                    object_type="payment",
+                    object_id=refund.payment_id,
+                    detail=f"refund {refund.id} {refund.status}",
+                )
         self.stdout.write(
             f"checked {counts['checked']}, processed {counts['processed']}, "
             f"failed {counts['failed']}, still pending {counts['pending']}, "
