@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
 
@@ -69,6 +70,32 @@ class SimulatorControl:
 
     def webhooks(self) -> list[dict]:
         return self.http.get(self.url + "/_sim/webhooks", timeout=10).json()["items"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Settings name the test database after the process that imported them; a session in a
+    process forked from it (`make mutate` runs each mutant's tests so, side by side) renames it
+    after itself, so that two never share one. With --reuse-db it starts from a copy of the
+    importing process's SQLite database, already migrated, and removes it at the end."""
+    from django.db import connections
+
+    test = connections["default"].settings_dict["TEST"]
+    imported = str(test["NAME"])
+    test["NAME"] = ours = re.sub(r"\d+(\.sqlite3)?$", rf"{os.getpid()}\g<1>", imported)
+    if ours == imported or not ours.endswith(".sqlite3") or not request.config.option.reuse_db:
+        return
+    suffixes = ("", "-wal", "-shm")  # WAL mode: the log may hold what the file does not yet
+    for suffix in suffixes:
+        if os.path.exists(imported + suffix):
+            shutil.copyfile(imported + suffix, ours + suffix)
+
+    def remove():
+        for suffix in suffixes:
+            if os.path.exists(ours + suffix):
+                os.remove(ours + suffix)
+
+    request.addfinalizer(remove)
 
 
 @pytest.fixture(scope="session")
