@@ -8,8 +8,10 @@ from rest_framework.test import APIClient
 
 from clients import auth
 from clients.auth import client_app_for_key
-from clients.models import ApiKey, ClientApp
+from clients.idempotency import Answer, IdempotencyKeyInUse, idempotency_claim, idempotency_run
+from clients.models import ApiKey, ClientApp, IdempotencyKey
 from clients.services import api_key_revoke_all, api_key_rotate, client_app_create
+from payments_service.clock import now
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,39 @@ def test_unknown_keys_are_not_remembered_and_the_memory_is_bounded(settings, mon
     for key in keys:
         assert client_app_for_key(key) is not None
     assert len(auth._checked) <= 2
+
+
+# --- the idempotency store: a crashed request's key ---------------------------------------------
+def crashed_holding(client_app, *keys: str) -> None:
+    """Requests that claimed these keys and died (no answer stored, key not released); their
+    leases lapse together."""
+    for key in keys:
+        idempotency_claim(client_app=client_app, operation="refunds.create:p", key=key, body={})
+    IdempotencyKey.objects.update(locked_until=now() - timedelta(seconds=1))
+
+
+def keyed(client_app, key: str) -> dict:
+    return {"client_app": client_app, "operation": "refunds.create:p", "key": key, "body": {}}
+
+
+def test_a_crashed_requests_key_is_taken_over_by_a_retry_while_further_copies_wait(client_app):
+    crashed_holding(client_app, "k1")
+
+    def work(claim):
+        with pytest.raises(IdempotencyKeyInUse):  # the retry holds a fresh lease
+            idempotency_claim(**keyed(client_app, "k1"))
+        return 201, {"id": "rfd_1"}
+
+    assert idempotency_run(**keyed(client_app, "k1"), work=work) == Answer(
+        201, {"id": "rfd_1"}, replayed=False
+    )
+    assert idempotency_run(**keyed(client_app, "k1"), work=None).replayed
+
+
+def test_taking_over_one_crashed_key_leaves_the_others_free_to_retry(client_app):
+    crashed_holding(client_app, "k1", "k2")
+    assert not idempotency_run(**keyed(client_app, "k1"), work=lambda c: (201, {})).replayed
+    # k2's lease lapsed as well: its retry runs at once instead of answering 409
+    assert idempotency_run(**keyed(client_app, "k2"), work=lambda c: (201, {"k": 2})).body == {
+        "k": 2
+    }

@@ -198,3 +198,26 @@ def test_reads_are_retried_once_but_creates_are_not(razorpay, caplog):
         get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
     calls = [r.gateway_operation for r in caplog.records if hasattr(r, "gateway_operation")]
     assert calls == ["order.fetch", "order.fetch", "order.create"]
+
+
+@pytest.mark.parametrize(
+    "operation, read",
+    [
+        ("order.all", lambda gateway: gateway.find_orders_by_receipt("r")),
+        ("order.all", lambda gateway: gateway.list_orders(created_from=0, created_to=1)),
+        ("order.fetch", lambda gateway: gateway.fetch_order("order_AAAAAAAAAAAAAA")),
+        ("order.payments", lambda gateway: gateway.order_payments("order_AAAAAAAAAAAAAA")),
+        ("payment.fetch", lambda gateway: gateway.fetch_payment("pay_AAAAAAAAAAAAAA")),
+        ("refund.fetch", lambda gateway: gateway.fetch_refund("rfnd_AAAAAAAAAAAAAA")),
+        ("payment.refunds", lambda gateway: gateway.payment_refunds("pay_AAAAAAAAAAAAAA")),
+    ],
+)
+def test_every_read_is_retried_once_and_counted_under_its_own_name(
+    razorpay, caplog, operation, read
+):
+    razorpay.faults(error_rate=1.0, error_status=502)
+    caplog.set_level("INFO", logger="payments_service.integrations.razorpay.gateway")
+    with pytest.raises(GatewayUnavailable):
+        read(get_gateway())
+    calls = [r.gateway_operation for r in caplog.records if hasattr(r, "gateway_operation")]
+    assert calls == [operation, operation]

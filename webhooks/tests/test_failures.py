@@ -253,3 +253,25 @@ def test_a_late_failure_never_overwrites_what_a_concurrent_copy_applied(order, m
     assert order.status == "captured"
     assert PaymentStatusChange.objects.filter(payment=order, to_status="captured").count() == 1
     assert PaymentAttempt.objects.filter(payment=order).count() == 1
+
+
+# --- which stored events a retry picks up ------------------------------------------------------
+def test_a_retry_picks_pending_events_and_with_failed_the_failures_or_only_ours():
+    def stored(event_id: str, status: str, traceback: str = "") -> int:
+        return WebhookEvent.objects.create(
+            event_id=event_id,
+            event_type="payment.captured",
+            body="{}",
+            status=status,
+            traceback=traceback,
+        ).pk
+
+    interrupted = stored("evt_interrupted", "pending")
+    mismatch = stored("evt_mismatch", "failed")  # a known outcome: a retry cannot cure it
+    bug = stored("evt_bug", "failed", traceback="Traceback ...\nKeyError: 'rrn'")
+    stored("evt_applied", "processed")
+    stored("evt_not_ours", "ignored")
+
+    assert services.webhook_events_to_retry(failed=False) == [interrupted]
+    assert services.webhook_events_to_retry(failed=True) == [interrupted, mismatch, bug]
+    assert services.webhook_events_to_retry(failed=True, ours_only=True) == [interrupted, bug]
