@@ -22,6 +22,7 @@ CLIENT_ENDPOINTS = {
     ("/payments/{payment_id}/refunds", "post"),
     ("/payments/{payment_id}/refunds", "get"),
     ("/refunds/{refund_id}", "get"),
+    ("/events", "get"),
 }
 
 
@@ -114,6 +115,9 @@ def test_real_responses_conform_to_the_schema(schema, api, initiate, razorpay, s
     listed = conforms(api.get("/payments", {"status": "captured", "pageSize": 1}), 200)
     assert listed["count"] == 1
     conforms(api.get("/payments", {"createdAfter": "yesterday"}), 400)
+    told = conforms(api.get("/events"), 200)
+    assert [e["type"] for e in told["results"]] == ["payment.captured"]
+    conforms(api.get("/events", {"after": "evt_x"}), 400)
 
     refunds = f"/payments/{payment['id']}/refunds"
     refund = conforms(
