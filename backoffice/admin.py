@@ -65,6 +65,11 @@ def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
+_ATTEMPT_LOOKUPS = {"attempts__status", "attempts__error_reason"}
+# The home page shows the dashboard above the list of tables (backoffice/dashboard.py).
+admin.site.index_template = "backoffice/admin_index.html"
+
+
 @admin.register(Payment)
 class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     list_display = [
@@ -129,6 +134,10 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         ("razorpay_payment_id", "razorpay_payment_id"),
         ("created_at", "created_at"),
     ]
+
+    def lookup_allowed(self, lookup, value, request) -> bool:
+        # The dashboard's failure reasons link to the payments whose attempts failed so.
+        return lookup in _ATTEMPT_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
     # --- permissions for the actions --------------------------------------------------------
     def has_sync_permission(self, request) -> bool:

@@ -124,7 +124,7 @@ class PaymentAttempt(models.Model):
     error_source = models.CharField(max_length=64, blank=True)
     error_step = models.CharField(max_length=64, blank=True)
     error_reason = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the dashboard
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -323,6 +323,10 @@ CHORE_HISTORY_DAYS = env_int("CHORE_HISTORY_DAYS", 30)
 # How often a worker looks for tasks and due chores when it has nothing to do.
 WORKER_POLL_SECONDS = float(env("WORKER_POLL_SECONDS", "1"))
 
+# --- Back office ----------------------------------------------------------------------------
+# Whether support staff see money totals on the dashboard (finance always does).
+DASHBOARD_MONEY_FOR_SUPPORT = env_bool("DASHBOARD_MONEY_FOR_SUPPORT")
+
 # --- Events ----------------------------------------------------------------------------------
 # Events are kept this long in the feed, then purged by the worker's purge chore.
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)

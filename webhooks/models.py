@@ -49,6 +49,8 @@ class WebhookEvent(models.Model):
     )
     created_at = models.DateTimeField(null=True, blank=True, help_text="When Razorpay made it.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # received_at - created_at of its first delivery, for the dashboard's lag percentile.
+    lag_ms = models.PositiveBigIntegerField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

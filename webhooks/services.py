@@ -60,6 +60,10 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> Received:
     event_id = claimed_id[:128] or "sha256:" + digest
     # Both unique constraints (event id, digest) refuse a copy in this one INSERT, however many
     # copies race: the first one's row is committed when the others' are refused.
+    created_at = _timestamp(envelope.get("created_at"))
+    # How late Razorpay's event reached us (kept for the dashboard's p95; a copy is not stored,
+    # and redeliveries are late on purpose, so only first deliveries count).
+    lag_ms = max(int((now() - created_at).total_seconds() * 1000), 0) if created_at else None
     event = insert_unless_exists(
         WebhookEvent,
         event_id=event_id,
@@ -68,13 +72,13 @@ def webhook_receive(*, body: bytes, headers, remote_addr: str = "") -> Received:
         body=body.decode(),
         body_sha256=digest,
         headers={name: headers.get(name, "") for name in _KEPT_HEADERS},
-        created_at=_timestamp(envelope.get("created_at")),
+        created_at=created_at,
+        lag_ms=lag_ms,
     )
     if event is None:  # a copy of an event already stored
         return _stored_copy(event_id, digest)
-    if event.created_at:  # the first delivery only: redeliveries are late on purpose
-        lag = (event.received_at - event.created_at).total_seconds()
-        WEBHOOK_LAG.labels(event.event_type).observe(max(lag, 0))
+    if lag_ms is not None:
+        WEBHOOK_LAG.labels(event.event_type).observe(lag_ms / 1000)
     return Received(event, same_body=False)
 
 
