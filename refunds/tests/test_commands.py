@@ -69,6 +69,21 @@ def test_refund_payment_refunds_on_yes(payment):
     assert refund.id in entry.detail
 
 
+def test_refund_payment_rerun_with_its_key_names_the_refund_and_another_body_is_refused(payment):
+    keyed = (payment["id"], "--yes", "--idempotency-key", "staff-k1", "--reason", "returned")
+    refund_payment(*keyed, "--amount", "500")
+    refund = Refund.objects.get()
+
+    shown = refund_payment(*keyed, "--amount", "500")  # a re-run after a crash, say
+    assert f"Already asked with this key: refund {refund.id} is {refund.status}." in shown
+    for changed in (("--amount", "300"), ("--speed", "optimum")):
+        with pytest.raises(CommandError, match="idempotency_key_reused"):
+            refund_payment(*keyed, "--amount", "500", *changed)
+    with pytest.raises(CommandError, match="idempotency_key_reused"):
+        refund_payment(payment["id"], "--yes", "--idempotency-key", "staff-k1", "--amount", "500")
+    assert Refund.objects.get() == refund  # one refund, of 500, whatever was re-run
+
+
 def test_refund_payment_records_who_asked_for_it_when_told(payment):
     refund_payment(payment["id"], "--yes", "--requested-by", "asha (ticket 88)")
     assert Refund.objects.get().requested_by == "command:asha (ticket 88)"
