@@ -185,14 +185,19 @@ def idempotency_run(
     return Answer(status, answer, replayed=False)
 
 
-def idempotent(operation: str):
+def idempotent(operation: str, *, required: bool = True):
     """Decorates a DRF view method: runs it once per (app, operation, key) and replays it.
     `operation` may name the view's URL arguments, e.g. "refunds.create:{payment_id}". The
-    view finds its claim as `request.idempotency_claim`, to record its work on it."""
+    view finds its claim as `request.idempotency_claim`, to record its work on it.
+    `required=False`: a request without the header simply runs (a harmless repeat)."""
 
     def decorate(method):
         @functools.wraps(method)
         def wrapper(view, request, *args, **kwargs):
+            if not required and not request.headers.get(HEADER, "").strip():
+                request.idempotency_claim = None
+                return method(view, request, *args, **kwargs)
+
             def work(claim: IdempotencyKey) -> tuple[int, Any]:
                 request.idempotency_claim = claim
                 response = method(view, request, *args, **kwargs)
@@ -211,6 +216,7 @@ def idempotent(operation: str):
             return response
 
         wrapper.idempotency_operation = operation  # the OpenAPI schema documents the header
+        wrapper.idempotency_required = required
         return wrapper
 
     return decorate

@@ -2,7 +2,7 @@
 
 from clients.models import ClientApp
 
-from .models import Event, event_position
+from .models import Event, WebhookEndpoint, event_position
 
 
 def event_feed(
@@ -18,3 +18,12 @@ def event_feed(
         events = events.filter(type__in=types)
     page = list(events.order_by("seq")[: limit + 1])
     return page[:limit], len(page) > limit
+
+
+def webhook_endpoints(*, client_app: ClientApp):
+    return WebhookEndpoint.objects.filter(client_app=client_app).order_by("created_at", "id")
+
+
+def webhook_endpoint_of(*, client_app: ClientApp, endpoint_id: str) -> WebhookEndpoint | None:
+    """The app's endpoint of that id; None for another app's."""
+    return WebhookEndpoint.objects.filter(client_app=client_app, pk=endpoint_id).first()

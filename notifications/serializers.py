@@ -48,3 +48,36 @@ class EventFeedFilters(serializers.Serializer):
                 f"Unknown event type(s): {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}."
             )
         return types
+
+
+class WebhookEndpointInput(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2048,
+        help_text="Where events are POSTed: `https://` in production, on a public address.",
+    )
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        default=list,
+        max_length=len(EVENT_TYPES),
+        help_text="The event types it gets; omitted or empty: every type.",
+    )
+
+
+class WebhookEndpointOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="`we_…`")
+    url = serializers.CharField()
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_TYPES),
+        help_text="The event types it gets; empty: every type.",
+    )
+    enabled = serializers.BooleanField(
+        help_text="False once disabled (failing for NOTIFY_DISABLE_AFTER_DAYS, or by staff)."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+class WebhookEndpointSecretOutput(WebhookEndpointOutput):
+    secret = serializers.CharField(
+        help_text="`whsec_…`: the Standard Webhooks signing secret, shown in this answer only."
+    )

@@ -136,6 +136,14 @@ _IDEMPOTENCY_KEY = OpenApiParameter(
     required=True,
     description="Unique per operation; a retry with the same key and body replays the answer.",
 )
+_IDEMPOTENCY_KEY_OPTIONAL = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional here. Unique per operation; a retry with the same key and body "
+    "replays the answer.",
+)
 _REPLAYED = OpenApiParameter(
     "Idempotent-Replayed",
     {"type": "string", "enum": ["true"]},
@@ -150,7 +158,8 @@ class ServiceAutoSchema(AutoSchema):
         parameters = [*super().get_override_parameters(), _REQUEST_ID, _REQUEST_ID_ECHO]
         parameters.append(_RETRY_AFTER)  # only on the statuses it lists that the operation has
         if self._idempotent():
-            parameters += [_IDEMPOTENCY_KEY, _REPLAYED]
+            optional = not getattr(self.view, self.method.lower()).idempotency_required
+            parameters += [_IDEMPOTENCY_KEY_OPTIONAL if optional else _IDEMPOTENCY_KEY, _REPLAYED]
         return parameters
 
     def _get_response_bodies(self, direction="response"):

@@ -36,7 +36,11 @@ def env_int(name: str, default: int) -> int:
 
 def env_duration(name: str, default: str) -> int:
     """Seconds from `90`, `90s`, `15m`, `24h` or `7d`."""
-    value = env(name, default).lower()
+    return _duration(name, env(name, default))
+
+
+def _duration(name: str, value: str) -> int:
+    value = value.lower()
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     number, unit = (value[:-1], units[value[-1]]) if value[-1:] in units else (value, 1)
     if not number.isdigit():
@@ -330,6 +334,34 @@ DASHBOARD_MONEY_FOR_SUPPORT = env_bool("DASHBOARD_MONEY_FOR_SUPPORT")
 # --- Events ----------------------------------------------------------------------------------
 # Events are kept this long in the feed, then purged by the worker's purge chore.
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+
+# --- Event deliveries to client apps' endpoints (Standard Webhooks; the worker sends them) -----
+# Seconds for one POST, connecting and reading included; a 2xx within it is delivered.
+NOTIFY_TIMEOUT = float(env("NOTIFY_TIMEOUT", "10"))
+# How long a worker holds a delivery it is sending; a killed worker's deliveries go out again
+# after it (same webhook-id). Longer than NOTIFY_TIMEOUT.
+NOTIFY_LEASE_SECONDS = env_duration("NOTIFY_LEASE", "1m")
+if NOTIFY_LEASE_SECONDS <= NOTIFY_TIMEOUT:
+    raise ImproperlyConfigured("NOTIFY_LEASE must be longer than NOTIFY_TIMEOUT")
+# The waits after each failed attempt (each ±10 %); after the last, the delivery is failed.
+# The default ends about three days after the event, as Stripe's does.
+NOTIFY_RETRY_SCHEDULE = [
+    _duration("NOTIFY_RETRY_SCHEDULE", part)
+    for part in env_list("NOTIFY_RETRY_SCHEDULE", "5s,1m,5m,30m,2h,5h,10h,10h,10h,10h,10h,10h")
+]
+# An endpoint failing this long without one success is disabled (and flagged in the admin).
+NOTIFY_DISABLE_AFTER_DAYS = env_int("NOTIFY_DISABLE_AFTER_DAYS", 5)
+# After a secret rotation, deliveries are signed with both secrets this long.
+NOTIFY_SECRET_OVERLAP_SECONDS = env_duration("NOTIFY_SECRET_OVERLAP", "24h")
+# Endpoints on loopback, private, link-local (cloud metadata) and other non-public addresses:
+# refused in production, allowed elsewhere (`make run`'s local receiver, tests).
+NOTIFY_ALLOW_PRIVATE_URLS = env_bool("NOTIFY_ALLOW_PRIVATE_URLS", not IS_PRODUCTION)
+# Production delivers to https:// endpoints only.
+NOTIFY_HTTPS_ONLY = IS_PRODUCTION
+# Deliveries sent at once by each worker process.
+NOTIFY_CONCURRENCY = env_int("NOTIFY_CONCURRENCY", 4)
+# Tests only: the CA bundle that endpoints' certificates are checked against (default: certifi's).
+NOTIFY_CA_BUNDLE = env("NOTIFY_CA_BUNDLE")
 
 # --- Crash tests -----------------------------------------------------------------------------
 # Points at which a request stalls so that a test can SIGKILL the process there (crashpoints.py).

@@ -275,3 +275,8 @@ def test_a_retry_picks_pending_events_and_with_failed_the_failures_or_only_ours(
     assert services.webhook_events_to_retry(failed=False) == [interrupted]
     assert services.webhook_events_to_retry(failed=True) == [interrupted, mismatch, bug]
     assert services.webhook_events_to_retry(failed=True, ours_only=True) == [interrupted, bug]
+    an_hour_ago = now() - timedelta(hours=1)
+    WebhookEvent.objects.filter(pk=interrupted).update(received_at=an_hour_ago)
+    half_an_hour_ago = an_hour_ago + timedelta(minutes=30)
+    assert services.webhook_events_to_retry(failed=True, before=half_an_hour_ago) == [interrupted]
+    assert services.webhook_events_to_retry(failed=True, since=half_an_hour_ago) == [mismatch, bug]
