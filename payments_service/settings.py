@@ -113,6 +113,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # failed staff logins and lockouts
+    "django_otp",  # two-factor sign-in for staff
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -145,6 +149,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin's alone (every other path passes straight through): two-factor verification
+    # and its requirement, and django-axes' lockout answer (so axes.W002 is silenced below).
+    "backoffice.middleware.StaffAdminMiddleware",
 ]
 
 ROOT_URLCONF = "payments_service.urls"
@@ -211,6 +218,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth, i18n, static ----------------------------------------------------------------------
+# django-axes' backend first: it refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# axes.W002: its middleware runs inside StaffAdminMiddleware. axes.W006: lockout is by account
+# on purpose (guessing from many addresses must still lock it); a superuser lifts it.
+SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W006"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -269,6 +284,23 @@ if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Staff accounts: sessions, lockout, two-factor sign-in -----------------------------------
+# Sessions are the back office's alone (client apps use API keys): a staff sign-in lasts this.
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8)
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
+# Staff who can move money or manage keys must sign in with a TOTP code too; those without a
+# device are sent to enrol and reach nothing else. Off outside production: a password is enough.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", IS_PRODUCTION)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Payments back office")
+# This many failed sign-ins lock the account (by username, from any address) for the cool-off
+# (0: until a superuser lifts it in the admin's access attempts).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = (env_duration("AXES_COOLOFF_TIME", "1h") / 3600) or None
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "payments_service.ratelimit.client_ip"  # behind TRUSTED_PROXY_HOPS
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 
 # --- Payments --------------------------------------------------------------------------------
 PAYMENT_MAX_AMOUNT = env_int("PAYMENT_MAX_AMOUNT", 50_000_000)

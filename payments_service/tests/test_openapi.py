@@ -23,6 +23,10 @@ CLIENT_ENDPOINTS = {
     ("/payments/{payment_id}/refunds", "get"),
     ("/refunds/{refund_id}", "get"),
     ("/events", "get"),
+    ("/webhook-endpoints", "post"),
+    ("/webhook-endpoints", "get"),
+    ("/webhook-endpoints/{endpoint_id}", "delete"),
+    ("/webhook-endpoints/{endpoint_id}/rotate-secret", "post"),
 }
 
 
@@ -152,6 +156,35 @@ def test_real_responses_conform_to_the_schema(schema, api, initiate, razorpay, s
     limited = api.get(f"/payments/{payment['id']}")
     conforms(limited, 429)
     assert int(limited["Retry-After"]) >= 1
+
+
+def test_webhook_endpoint_responses_conform_to_the_schema(schema, api):
+    openapi = OpenAPI.from_dict(
+        schema,
+        config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
+    )
+
+    def conforms(response, status: int):
+        assert response.status_code == status, response.content
+        request = response.wsgi_request
+        openapi.validate_response(
+            MockRequest("http://testserver", request.method, request.path),
+            MockResponse(
+                response.content,
+                response.status_code,
+                headers=dict(response.headers),
+                content_type=response.get("Content-Type"),
+            ),
+        )
+        return response.json() if response.content else None
+
+    body = {"url": "http://127.0.0.1:9/hooks", "events": ["payment.captured"]}
+    added = conforms(api.post("/webhook-endpoints", body, format="json"), 201)
+    conforms(api.post("/webhook-endpoints", {"url": "ftp://x"}, format="json"), 400)
+    conforms(api.get("/webhook-endpoints"), 200)
+    conforms(api.post(f"/webhook-endpoints/{added['id']}/rotate-secret"), 200)
+    conforms(api.post("/webhook-endpoints/we_unknown/rotate-secret"), 404)
+    conforms(api.delete(f"/webhook-endpoints/{added['id']}"), 204)
 
 
 def _examples_of(schema: dict):
