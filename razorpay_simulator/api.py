@@ -1,4 +1,5 @@
-"""Razorpay's /v1 endpoints (the SDK calls of the contract's §1 table), as a route table.
+"""Razorpay's /v1 endpoints (the SDK calls of the contract's §1 table, and §4.4's disputes and
+documents), as a route table.
 
 Handlers take (simulator, request, *ids from the path) and return the JSON entity.
 """
@@ -20,6 +21,12 @@ def _create_refund(sim, request):
     if payment_id is None:
         raise invalid("payment_id", "The payment id field is required.")
     return sim.store.create_refund(str(payment_id), body, _refund_key(request))
+
+
+def _create_document(sim, request):
+    """POST /v1/documents (`client.document.create`): multipart, with `file` and `purpose`."""
+    fields, files = request.multipart()
+    return sim.store.create_document(fields, files)
 
 
 ROUTER = Router(
@@ -75,6 +82,24 @@ ROUTER = Router(
             "PATCH",
             f"/v1/refunds/{ID}",
             lambda sim, r, rid: sim.store.edit_notes("refund", rid, r.json()),
+        ),
+        ("GET", "/v1/disputes", lambda sim, r: sim.store.list("dispute", r.query)),
+        ("GET", f"/v1/disputes/{ID}", lambda sim, r, did: sim.store.fetch("dispute", did, r.query)),
+        (
+            "POST",
+            f"/v1/disputes/{ID}/accept",
+            lambda sim, r, did: sim.store.accept_dispute(did, r.json()),
+        ),
+        (
+            "PATCH",
+            f"/v1/disputes/{ID}/contest",
+            lambda sim, r, did: sim.store.contest_dispute(did, r.json()),
+        ),
+        ("POST", "/v1/documents", _create_document),
+        (
+            "GET",
+            f"/v1/documents/{ID}",
+            lambda sim, r, did: sim.store.fetch("document", did, r.query),
         ),
     ]
 )

@@ -1,4 +1,4 @@
-"""The /_sim control API (no auth): pay orders, drive refunds and webhooks, set faults.
+"""The /_sim control API (no auth): pay orders, drive refunds, disputes and webhooks, set faults.
 
 Handlers take (simulator, request, *ids from the path) and return JSON data or a Response.
 """
@@ -92,6 +92,16 @@ ROUTER = Router(
         ("POST", f"/_sim/checkout/{ID}", _checkout_submit),
         ("POST", f"/_sim/payments/{ID}/authorize", _authorize),
         ("POST", f"/_sim/refunds/{ID}/fail", lambda sim, r, rid: sim.store.fail_refund(rid)),
+        (
+            "POST",
+            f"/_sim/payments/{ID}/dispute",
+            lambda sim, r, pid: sim.store.open_dispute(pid, r.json()),
+        ),
+        (
+            "POST",
+            f"/_sim/disputes/{ID}/resolve",
+            lambda sim, r, did: sim.store.resolve_dispute(did, r.json()),
+        ),
         ("GET", "/_sim/faults", lambda sim, r: sim.config.faults.public()),
         ("POST", "/_sim/faults", _set_faults),
         ("GET", "/_sim/config", lambda sim, r: sim.config.public()),

@@ -1,6 +1,8 @@
 """Plain request/response values and a regex router, independent of http.server."""
 
 import dataclasses
+import email.parser
+import email.policy
 import json
 import re
 from urllib.parse import parse_qs
@@ -32,6 +34,27 @@ class Request:
         """A form-encoded body as {name: last value}."""
         fields = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {name: values[-1] for name, values in fields.items()}
+
+    def multipart(self):
+        """A multipart/form-data body as ({field: value}, {field: (filename, type, bytes)});
+        a file part without a Content-Type has type None."""
+        content_type = self.headers.get("Content-Type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise ApiError("The request body must be multipart/form-data.")
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + self.body)
+        fields, files = {}, {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name is None:
+                continue
+            content = part.get_payload(decode=True) or b""
+            filename = part.get_filename()
+            if filename is None:
+                fields[name] = content.decode("utf-8", "replace")
+            else:
+                files[name] = (filename, part["Content-Type"] and part.get_content_type(), content)
+        return fields, files
 
     def param(self, name):
         values = self.query.get(name)

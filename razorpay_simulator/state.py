@@ -1,4 +1,5 @@
-"""Orders, payments and refunds in memory: their rules, state machines and webhook events.
+"""Orders, payments, refunds, disputes and documents in memory: their rules, state machines
+and webhook events.
 
 Everything runs under `Store.lock`. Entities are kept exactly as the API shows them and leave
 the store only as deep copies, so every response and webhook payload is a snapshot.
@@ -11,6 +12,7 @@ deliveries, received requests and faults are not kept.
 
 import copy
 import json
+import mimetypes
 import os
 import threading
 import time
@@ -30,13 +32,48 @@ ORDER_FIELDS = (
     "payment",
 )
 REFUND_FIELDS = ("amount", "speed", "notes", "receipt")
-ID_PREFIXES = {"order": "order", "payment": "pay", "refund": "rfnd"}
+ID_PREFIXES = {
+    "order": "order",
+    "payment": "pay",
+    "refund": "rfnd",
+    "dispute": "disp",
+    "document": "doc",
+}
 PAGING = ("from", "to", "count", "skip", "expand[]")
 # A payment that reached one of these was authorized at some point.
 AUTHORIZED_ONCE = ("authorized", "captured", "refunded")
 NO_ERROR = dict.fromkeys(
     ("error_code", "error_description", "error_source", "error_step", "error_reason")
 )
+# A dispute's evidence: these hold lists of document ids; `others` holds [{type, document_ids}].
+EVIDENCE_DOCUMENTS = (
+    "shipping_proof",
+    "billing_proof",
+    "cancellation_proof",
+    "customer_communication",
+    "proof_of_service",
+    "explanation_letter",
+    "refund_confirmation",
+    "access_activity_log",
+    "refund_cancellation_policy",
+    "term_and_conditions",
+)
+CONTEST_FIELDS = ("amount", "summary", "action", "others", *EVIDENCE_DOCUMENTS)
+DISPUTE_PHASES = ("fraud", "retrieval", "chargeback", "pre_arbitration", "arbitration")
+DISPUTE_FINAL = ("won", "lost", "closed")
+# What /_sim/disputes/{id}/resolve may make of a dispute, and the status each leaves it in
+# (Razorpay asking for more evidence reopens it: the merchant may contest again).
+DISPUTE_OUTCOMES = {"won": "won", "lost": "lost", "closed": "closed", "action_required": "open"}
+DEFAULT_RESPOND_WITHIN = 7 * 24 * 3600  # seconds from opening, when respond_by is not given
+SUMMARY_MAX_LENGTH = 1000
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+
+def _evidence_documents(evidence):
+    """Every document id the evidence names."""
+    ids = [i for name in EVIDENCE_DOCUMENTS for i in evidence.get(name) or []]
+    return ids + [i for other in evidence.get("others") or [] for i in other["document_ids"]]
 
 
 def _now():
@@ -119,7 +156,7 @@ class Store:
             self._load()
 
     def _clear(self):
-        self._entities = {"order": {}, "payment": {}, "refund": {}}
+        self._entities = {kind: {} for kind in ID_PREFIXES}
         self._auto_capture = {}  # order id -> default choice of the checkout page
         self._order_payments = {}  # order id -> payment ids
         self._payment_refunds = {}  # payment id -> refund ids
@@ -165,7 +202,7 @@ class Store:
             raise ValueError(
                 f"state file {self._state_file} is not a format {STATE_FORMAT} simulator state"
             )
-        self._entities = state["entities"]
+        self._entities = {kind: state["entities"].get(kind, {}) for kind in ID_PREFIXES}
         self._auto_capture = state["auto_capture"]
         self._order_payments = state["order_payments"]
         self._payment_refunds = state["payment_refunds"]
@@ -469,6 +506,190 @@ class Store:
             self._add_refunded(payment, -refund["amount"])  # a failed refund frees its amount
         self._save()
         self._webhooks.emit([self._event(f"refund.{outcome}", refund=refund, payment=payment)])
+
+    # Disputes (chargebacks) and the documents that answer them
+
+    def open_dispute(self, payment_id, body):
+        """The customer's bank disputes a captured payment (`payment.dispute.created`)."""
+        v.reject_unknown(body, ("amount", "reason_code", "phase", "respond_by"))
+        phase = v.choice(body.get("phase", "chargeback"), "phase", DISPUTE_PHASES)
+        reason_code = body.get("reason_code", "chargeback")
+        if not isinstance(reason_code, str) or not reason_code.strip():
+            raise invalid("reason_code", "The reason code must be a string.")
+        created_at = _now()
+        respond_by = v.integer(
+            body.get("respond_by", created_at + DEFAULT_RESPOND_WITHIN), "respond_by"
+        )
+        with self.lock:
+            payment = self._find("payment", payment_id)
+            if not payment["captured"]:
+                raise ApiError("Only captured payments can be disputed")
+            amount = v.integer(body.get("amount", payment["amount"]), "amount")
+            if not 0 < amount <= payment["amount"]:
+                raise invalid(
+                    "amount", "The dispute amount must be at least 1 and at most the payment's."
+                )
+            dispute = {
+                "id": new_id("disp"),
+                "entity": "dispute",
+                "payment_id": payment["id"],
+                "amount": amount,
+                "currency": payment["currency"],
+                "amount_deducted": 0,
+                "gateway_dispute_id": new_id("gwd").partition("_")[2],
+                "reason_code": reason_code,
+                "respond_by": respond_by,
+                "status": "open",
+                "phase": phase,
+                "comments": None,
+                "created_at": created_at,
+                "evidence": {
+                    "amount": amount,
+                    "summary": None,
+                    **dict.fromkeys(EVIDENCE_DOCUMENTS),
+                    "others": None,
+                    "submitted_at": None,
+                },
+            }
+            self._entities["dispute"][dispute["id"]] = dispute
+            self._save()
+            self._emit_dispute("payment.dispute.created", dispute)
+            return copy.deepcopy(dispute)
+
+    def resolve_dispute(self, dispute_id, body):
+        """Razorpay's (or the bank's) decision: won, lost, closed, or more evidence needed."""
+        v.reject_unknown(body, ("outcome",))
+        outcome = v.choice(v.required(body, "outcome"), "outcome", tuple(DISPUTE_OUTCOMES))
+        with self.lock:
+            dispute = self._find("dispute", dispute_id)
+            if dispute["status"] in DISPUTE_FINAL:
+                raise ApiError(f"The dispute is already {dispute['status']}.")
+            dispute["status"] = DISPUTE_OUTCOMES[outcome]
+            if outcome == "lost":
+                dispute["amount_deducted"] = dispute["amount"]
+            self._save()
+            self._emit_dispute(f"payment.dispute.{outcome}", dispute)
+            return copy.deepcopy(dispute)
+
+    def accept_dispute(self, dispute_id, body):
+        """The merchant concedes: the dispute is lost and its whole amount deducted."""
+        v.reject_unknown(body, ())
+        with self.lock:
+            dispute = self._find("dispute", dispute_id)
+            self._ensure_respondable(dispute)
+            dispute.update(status="lost", amount_deducted=dispute["amount"])
+            self._save()
+            self._emit_dispute("payment.dispute.lost", dispute)
+            return copy.deepcopy(dispute)
+
+    def contest_dispute(self, dispute_id, body):
+        """Evidence for the dispute: `draft` keeps it open, `submit` (at least one document)
+        sends it for review (`payment.dispute.under_review`). Fields given replace the draft's."""
+        v.reject_unknown(body, CONTEST_FIELDS)
+        action = v.choice(body.get("action", "draft"), "action", ("draft", "submit"))
+        with self.lock:
+            dispute = self._find("dispute", dispute_id)
+            self._ensure_respondable(dispute)
+            evidence = copy.deepcopy(dispute["evidence"])
+            if "amount" in body:
+                amount = v.integer(body["amount"], "amount")
+                if not 0 < amount <= dispute["amount"]:
+                    raise invalid(
+                        "amount", "The amount may not be greater than the disputed amount."
+                    )
+                evidence["amount"] = amount
+            if "summary" in body:
+                summary = body["summary"]
+                if summary is not None and not isinstance(summary, str):
+                    raise invalid("summary", "The summary must be a string.")
+                if summary is not None and len(summary) > SUMMARY_MAX_LENGTH:
+                    raise invalid(
+                        "summary",
+                        f"The summary may not be greater than {SUMMARY_MAX_LENGTH} characters.",
+                    )
+                evidence["summary"] = summary
+            for name in EVIDENCE_DOCUMENTS:
+                if name in body:
+                    evidence[name] = self._document_ids(body[name], name)
+            if "others" in body:
+                evidence["others"] = self._other_documents(body["others"])
+            if action == "submit":
+                if not _evidence_documents(evidence):
+                    raise invalid("action", "At least one document is required to submit.")
+                evidence["submitted_at"] = _now()
+                dispute["status"] = "under_review"
+            dispute["evidence"] = evidence
+            self._save()
+            if action == "submit":
+                self._emit_dispute("payment.dispute.under_review", dispute)
+            return copy.deepcopy(dispute)
+
+    def create_document(self, fields, files):
+        """`POST /v1/documents` (multipart): a file kept by its metadata, for evidence."""
+        v.reject_unknown(fields, ("purpose",))
+        purpose = v.choice(v.required(fields, "purpose"), "purpose", ("dispute_evidence",))
+        extra = [name for name in files if name != "file"]
+        if extra:
+            v.reject_unknown(dict.fromkeys(extra), ())
+        filename, content_type, content = files.get("file") or ("", None, b"")
+        if not content:
+            raise invalid("file", "The file field is required.")
+        content_type = content_type or mimetypes.guess_type(filename)[0]
+        if content_type not in DOCUMENT_TYPES:
+            raise invalid("file", "The file must be a file of type: jpg, jpeg, png, pdf.")
+        if len(content) > DOCUMENT_MAX_BYTES:
+            raise invalid("file", "The file may not be greater than 10 MB.")
+        document = {
+            "id": new_id("doc"),
+            "entity": "document",
+            "purpose": purpose,
+            "name": filename,
+            "mime_type": content_type,
+            "size": len(content),
+            "created_at": _now(),
+        }
+        with self.lock:
+            self._entities["document"][document["id"]] = document
+            self._save()
+            return copy.deepcopy(document)
+
+    def _ensure_respondable(self, dispute):
+        if dispute["status"] != "open":
+            raise ApiError(
+                f"The dispute is {dispute['status']}: only an open dispute can be accepted or "
+                "contested."
+            )
+        if _now() >= dispute["respond_by"]:
+            raise ApiError("The dispute can no longer be accepted or contested: respond_by passed.")
+
+    def _document_ids(self, value, name):
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise invalid(name, f"The {name.replace('_', ' ')} must be a list of document ids.")
+        for document_id in value:
+            if document_id not in self._entities["document"]:
+                check_id(document_id, "doc")
+                raise invalid(name, f"The document {document_id} does not exist.")
+        return list(value)
+
+    def _other_documents(self, value):
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise invalid("others", "The others must be a list of {type, document_ids}.")
+        others = []
+        for item in value:
+            if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+                raise invalid("others", "Each of the others needs a type and document_ids.")
+            v.reject_unknown(item, ("type", "document_ids"))
+            ids = self._document_ids(v.required(item, "document_ids"), "others")
+            others.append({"type": item["type"], "document_ids": ids})
+        return others
+
+    def _emit_dispute(self, name, dispute):
+        payment = self._entities["payment"][dispute["payment_id"]]
+        self._webhooks.emit([self._event(name, payment=payment, dispute=dispute)])
 
     # Helpers (called with the lock held)
 
