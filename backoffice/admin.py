@@ -544,3 +544,6 @@ class AuditEntryAdmin(CsvExportMixin, ReadOnlyAdmin):
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
+
+
+from . import staff_admin  # noqa: E402, F401  (users, sign-in, two-factor, lockouts)
