@@ -44,6 +44,10 @@ EVENT_TYPES = (
     "refund.created",
     "refund.processed",
     "refund.failed",
+    "payment.dispute.created",
+    "payment.dispute.won",
+    "payment.dispute.lost",
+    "payment.dispute.closed",
 )
 
 

@@ -62,6 +62,14 @@ class Payment(models.Model):
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.CREATED
     )
     amount_refunded = models.PositiveBigIntegerField(default=0)
+    # Kept by the disputes app through `payment_record_disputes`, so that refunds can read them
+    # without importing it: what open disputes hold, and what lost ones took back.
+    amount_disputed = models.PositiveBigIntegerField(
+        default=0, help_text="Held by open disputes (chargebacks)."
+    )
+    amount_lost_to_disputes = models.PositiveBigIntegerField(
+        default=0, help_text="Deducted by Razorpay for disputes lost: it is not refundable."
+    )
     # Grows with every change a client app is told of (the API's and the events' `version`).
     version = models.PositiveIntegerField(default=1)
     email = models.EmailField(blank=True)
@@ -109,6 +117,11 @@ class Payment(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status in PAID
+
+    @property
+    def is_disputed(self) -> bool:
+        """A dispute on it is still open: its money is in question."""
+        return self.amount_disputed > 0
 
 
 class PaymentAttempt(models.Model):

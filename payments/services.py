@@ -395,3 +395,25 @@ def payment_record_refunded(
     if not moved:
         payment.amount_refunded = amount_refunded
         _changed(payment, ["amount_refunded"], source)
+
+
+# --- disputes ---------------------------------------------------------------------------------
+def payment_record_disputes(
+    *, payment: Payment, amount_disputed: int, amount_lost_to_disputes: int
+) -> None:
+    """On a locked payment: what its disputes now hold open and have taken back (the disputes
+    app, after each change to one). Client apps hear of disputes by their own events, so the
+    payment's version and events stay as they are."""
+    changed = {
+        field: value
+        for field, value in (
+            ("amount_disputed", amount_disputed),
+            ("amount_lost_to_disputes", amount_lost_to_disputes),
+        )
+        if getattr(payment, field) != value
+    }
+    if not changed:
+        return
+    for field, value in changed.items():
+        setattr(payment, field, value)
+    payment.save(update_fields=[*changed, "updated_at"])

@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "notifications",
     "payments",
     "refunds",
+    "disputes",
     "webhooks",
     "backoffice",
 ]

@@ -54,6 +54,7 @@ class PaymentRefundsApi(ClientAppApi):
                     409: [
                         "payment_not_refundable",
                         "refund_exceeds_refundable",
+                        "payment_disputed",
                         "refund_already_requested",
                         "refund_mismatch",
                         "idempotency_key_in_use",

@@ -15,6 +15,15 @@ class RefundExceedsRefundable(ProblemError):
     title = "Refund exceeds the refundable amount"
 
 
+class PaymentDisputed(ProblemError):
+    """The payment has an open dispute (chargeback): it may yet be taken back, so it is not
+    refunded until the dispute is decided (a finance user may override that in the admin)."""
+
+    status = 409
+    code = "payment_disputed"
+    title = "Payment is disputed"
+
+
 class RefundAmountTooSmall(ProblemError):
     status = 400
     code = "refund_amount_too_small"

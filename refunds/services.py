@@ -32,6 +32,7 @@ from payments_service.integrations.razorpay import Refund as GatewayRefund
 from payments_service.problems import ProblemError
 
 from .errors import (
+    PaymentDisputed,
     PaymentNotRefundable,
     RefundAlreadyRequested,
     RefundAmountTooSmall,
@@ -64,21 +65,36 @@ GATEWAY_REQUESTER = "razorpay"
 
 
 # --- create -----------------------------------------------------------------------------------
-def refund_amount_check(*, payment: Payment, amount: int | None) -> int:
+def refund_amount_check(
+    *, payment: Payment, amount: int | None, override_dispute: bool = False
+) -> int:
     """The amount a refund of `amount` (None: the whole refundable rest) would take, or the
     problem with it. Unlocked, so only a preview (the command shows it before asking);
     `refund_create` checks again under the lock."""
-    return _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
+    reserved = refund_reserved_amount(payment=payment)
+    return _checked_amount(payment, amount, reserved, override_dispute=override_dispute)
 
 
-def _checked_amount(payment: Payment, amount: int | None, reserved: int) -> int:
+def _checked_amount(
+    payment: Payment, amount: int | None, reserved: int, *, override_dispute: bool = False
+) -> int:
     if payment.status not in REFUNDABLE:
         raise PaymentNotRefundable(
             f"Payment {payment.id} is {payment.status}; only captured or partially refunded "
             "payments can be refunded.",
             paymentStatus=payment.status,
         )
-    refundable = max(payment.amount - reserved, 0)
+    # An open dispute may yet take the money back: refunding now could pay the customer twice,
+    # so only a finance user's explicit override (the admin) refunds it.
+    if payment.amount_disputed and not override_dispute:
+        raise PaymentDisputed(
+            f"Payment {payment.id} has {payment.amount_disputed} (minor units of "
+            f"{payment.currency}) in an open dispute; it cannot be refunded until the dispute "
+            "is decided.",
+            amountDisputed=payment.amount_disputed,
+        )
+    # What a lost dispute took back has already gone to the customer.
+    refundable = max(payment.amount - reserved - payment.amount_lost_to_disputes, 0)
     amount = refundable if amount is None else amount
     # Before the minimum check: asking for more than is left is the more useful answer.
     if amount > refundable or refundable == 0:
@@ -103,8 +119,10 @@ def refund_create(
     requested_by: str,
     source: str,
     claim: IdempotencyKey | None = None,
+    override_dispute: bool = False,
 ) -> Refund:
-    """Refunds `amount` (None: all that is left) of a captured payment.
+    """Refunds `amount` (None: all that is left) of a captured payment; one with an open
+    dispute only with `override_dispute` (a finance user's, in the admin).
 
     Reserved as `pending` under the payment's lock and committed before Razorpay is called.
     Razorpay's refusal fails the refund (freeing its amount) and is raised; if Razorpay is
@@ -131,6 +149,7 @@ def refund_create(
             notes=notes or {},
             requested_by=requested_by,
             source=source,
+            override_dispute=override_dispute,
         )
     try:
         answer = _send(refund)
@@ -144,10 +163,18 @@ def refund_create(
     return refund_apply_gateway(refund=answer, source=source, actor=requested_by)
 
 
-def _reserve(*, payment_id: str, amount: int | None, claim: IdempotencyKey | None, **fields):
+def _reserve(
+    *,
+    payment_id: str,
+    amount: int | None,
+    claim: IdempotencyKey | None,
+    override_dispute: bool = False,
+    **fields,
+):
     with transaction.atomic():
         payment = payment_lock(payment_id)
-        amount = _checked_amount(payment, amount, refund_reserved_amount(payment=payment))
+        reserved = refund_reserved_amount(payment=payment)
+        amount = _checked_amount(payment, amount, reserved, override_dispute=override_dispute)
         refund = Refund.objects.create(
             payment=payment,
             amount=amount,
@@ -172,6 +199,7 @@ def refund_create_keyed(
     speed: str = RefundSpeed.NORMAL,
     requested_by: str,
     source: str,
+    override_dispute: bool = False,
 ) -> Refund:
     """`refund_create` for staff (the admin form's one-time token, `refund_payment
     --idempotency-key`), under the same idempotency keys as the API: a double submit or a
@@ -193,6 +221,7 @@ def refund_create_keyed(
                     requested_by=requested_by,
                     source=source,
                     claim=claim,
+                    override_dispute=override_dispute,
                 ).id
             },
         ),

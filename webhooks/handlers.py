@@ -3,9 +3,12 @@ API. A handler returns the payment (and refund) it touched; `Ignored` says the e
 `Malformed` that its entity is not what Razorpay sends. Any other exception is ours (a bug, the
 database) and is retried."""
 
+from disputes import services as disputes
+from disputes.errors import DisputePaymentUnknown
 from payments import services as payments
 from payments.errors import PaymentNotFound
 from payments.models import Payment, Source
+from payments_service.integrations.razorpay import Dispute as GatewayDispute
 from payments_service.integrations.razorpay import Payment as GatewayPayment
 from payments_service.integrations.razorpay import Refund as GatewayRefund
 from refunds import services as refunds
@@ -68,6 +71,35 @@ def apply_refund_entity(payload: dict, *, actor: str) -> tuple[Payment, Refund]:
     return refund.payment, refund
 
 
+def apply_dispute_entity(payload: dict, *, actor: str, event: str) -> tuple[Payment, None]:
+    """payment.dispute.*: the dispute as it was when the event was made (the event's name
+    tells `action_required`, which the entity does not). The payment snapshot comes first, as
+    for refunds: a dispute proves its payment was captured."""
+    if "payment" in payload:
+        apply_payment_entity(payload, actor=actor)
+    dispute = _entity(payload, "dispute", GatewayDispute.from_api)
+    try:
+        local = disputes.dispute_apply_gateway(
+            dispute=dispute, source=Source.WEBHOOK, event=event, actor=actor
+        )
+    except DisputePaymentUnknown as exc:
+        raise Ignored(exc.detail) from exc
+    return local.payment, None
+
+
+def _dispute_handler(event: str):
+    return lambda payload, *, actor: apply_dispute_entity(payload, actor=actor, event=event)
+
+
+DISPUTE_EVENTS = (
+    "payment.dispute.created",
+    "payment.dispute.under_review",
+    "payment.dispute.action_required",
+    "payment.dispute.won",
+    "payment.dispute.lost",
+    "payment.dispute.closed",
+)
+
 HANDLERS = {
     "payment.authorized": apply_payment_entity,
     "payment.captured": apply_payment_entity,
@@ -76,4 +108,5 @@ HANDLERS = {
     "refund.created": apply_refund_entity,
     "refund.processed": apply_refund_entity,
     "refund.failed": apply_refund_entity,
+    **{event: _dispute_handler(event) for event in DISPUTE_EVENTS},
 }

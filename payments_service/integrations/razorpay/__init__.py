@@ -7,9 +7,11 @@ from django.core.signals import setting_changed
 
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 from .gateway import RazorpayGateway
-from .types import Order, Payment, Refund
+from .types import Dispute, Document, Order, Payment, Refund
 
 __all__ = [
+    "Dispute",
+    "Document",
     "GatewayError",
     "GatewayRejected",
     "GatewayTimeout",

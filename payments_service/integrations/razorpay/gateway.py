@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from payments_service.metrics import GATEWAY_CALLS
 
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
-from .types import Order, Payment, Refund
+from .types import Dispute, Document, Order, Payment, Refund
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,7 +90,7 @@ class _Client(razorpay.Client):
 
 
 class RazorpayGateway:
-    """Orders, payments, refunds and signatures, returning plain dataclasses."""
+    """Orders, payments, refunds, disputes and signatures, returning plain dataclasses."""
 
     def __init__(
         self,
@@ -199,6 +199,52 @@ class RazorpayGateway:
             safe=True,
         )
         return [Refund.from_api(item) for item in answer.get("items", [])]
+
+    # --- disputes -------------------------------------------------------------------------
+    def fetch_dispute(self, dispute_id: str) -> Dispute:
+        return Dispute.from_api(
+            self._call("dispute.fetch", lambda: self._client.dispute.fetch(dispute_id), safe=True)
+        )
+
+    def list_disputes(self, *, count: int = 100, skip: int = 0) -> list[Dispute]:
+        """One page of disputes, newest first."""
+        query = {"count": count, "skip": skip}
+        answer = self._call("dispute.all", lambda: self._client.dispute.all(query), safe=True)
+        return [Dispute.from_api(item) for item in answer.get("items", [])]
+
+    def accept_dispute(self, dispute_id: str) -> Dispute:
+        """Concedes the dispute: Razorpay makes it `lost` and deducts its amount."""
+        return Dispute.from_api(
+            self._call("dispute.accept", lambda: self._client.dispute.accept(dispute_id, {}))
+        )
+
+    def contest_dispute(
+        self,
+        dispute_id: str,
+        *,
+        summary: str,
+        amount: int,
+        document_ids: list[str],
+        submit: bool,
+    ) -> Dispute:
+        """Sends evidence: saved as a draft, or submitted for review (`submit`). The documents
+        go as Razorpay's `others` evidence, of type `merchant_evidence`."""
+        data = {
+            "summary": summary,
+            "amount": amount,
+            "others": [{"type": "merchant_evidence", "document_ids": document_ids}],
+            "action": "submit" if submit else "draft",
+        }
+        return Dispute.from_api(
+            self._call("dispute.contest", lambda: self._client.dispute.contest(dispute_id, data))
+        )
+
+    def upload_document(self, *, name: str, content: bytes, content_type: str) -> Document:
+        """A file for a dispute's evidence, through the Documents API (multipart)."""
+        data = {"file": (name, content, content_type), "purpose": "dispute_evidence"}
+        return Document.from_api(
+            self._call("document.create", lambda: self._client.document.create(dict(data)))
+        )
 
     # --- signatures -----------------------------------------------------------------------
     def checkout_signature_valid(self, *, order_id: str, payment_id: str, signature: str) -> bool:

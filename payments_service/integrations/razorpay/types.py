@@ -102,3 +102,84 @@ class Refund:
             created_at=int(data.get("created_at") or 0),
             notes=_notes(data.get("notes")),
         )
+
+
+# A dispute's evidence fields that hold document ids (`others` holds [{type, document_ids}]).
+EVIDENCE_DOCUMENT_FIELDS = (
+    "shipping_proof",
+    "billing_proof",
+    "cancellation_proof",
+    "customer_communication",
+    "proof_of_service",
+    "explanation_letter",
+    "refund_confirmation",
+    "access_activity_log",
+    "refund_cancellation_policy",
+    "term_and_conditions",
+)
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback (or retrieval, fraud, arbitration...) raised on a payment by the bank."""
+
+    id: str
+    payment_id: str
+    amount: int
+    currency: str
+    amount_deducted: int
+    reason_code: str
+    phase: str
+    status: str
+    respond_by: int  # unix seconds: the deadline to accept or contest
+    created_at: int
+    evidence_summary: str | None = None
+    evidence_amount: int | None = None
+    evidence_submitted_at: int | None = None  # unix seconds, once a contest was submitted
+    evidence_documents: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Dispute":
+        evidence = data.get("evidence") or {}
+        if not isinstance(evidence, dict):
+            raise TypeError("evidence is not an object")
+        documents = [i for name in EVIDENCE_DOCUMENT_FIELDS for i in evidence.get(name) or []]
+        documents += [i for other in evidence.get("others") or [] for i in other["document_ids"]]
+        submitted = evidence.get("submitted_at")
+        return cls(
+            id=data["id"],
+            payment_id=data["payment_id"],
+            amount=int(data["amount"]),
+            currency=data["currency"],
+            amount_deducted=int(data.get("amount_deducted") or 0),
+            reason_code=str(data.get("reason_code") or ""),
+            phase=str(data.get("phase") or ""),
+            status=data["status"],
+            respond_by=int(data.get("respond_by") or 0),
+            created_at=int(data.get("created_at") or 0),
+            evidence_summary=evidence.get("summary"),
+            evidence_amount=None if evidence.get("amount") is None else int(evidence["amount"]),
+            evidence_submitted_at=None if submitted is None else int(submitted),
+            evidence_documents=tuple(str(i) for i in documents),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file uploaded to Razorpay (the Documents API), named by id in a dispute's evidence."""
+
+    id: str
+    purpose: str
+    name: str
+    mime_type: str
+    size: int
+
+    @classmethod
+    def from_api(cls, data: dict) -> "Document":
+        return cls(
+            id=data["id"],
+            purpose=str(data.get("purpose") or ""),
+            name=str(data.get("name") or ""),
+            mime_type=str(data.get("mime_type") or ""),
+            size=int(data.get("size") or 0),
+        )

@@ -1,0 +1,38 @@
+"""Reads of disputes."""
+
+from datetime import timedelta
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from payments.models import Payment, PaymentAttempt
+from payments_service.clock import now
+
+from .models import UNDECIDED, Dispute
+
+DUE_SOON = timedelta(hours=48)
+
+
+def payment_id_for_razorpay_payment(razorpay_payment_id: str) -> str | None:
+    """Our payment whose successful attempt, or any attempt, is this Razorpay payment."""
+    found = Payment.objects.filter(razorpay_payment_id=razorpay_payment_id)
+    payment_id = found.values_list("pk", flat=True).first()
+    if payment_id is None:
+        attempts = PaymentAttempt.objects.filter(razorpay_payment_id=razorpay_payment_id)
+        payment_id = attempts.values_list("payment_id", flat=True).first()
+    return payment_id
+
+
+def dispute_console() -> QuerySet[Dispute]:
+    """The console's order: undecided disputes first, each group by respond_by."""
+    undecided = Case(
+        When(status__in=sorted(UNDECIDED), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return Dispute.objects.annotate(decided=undecided).order_by("decided", "respond_by", "id")
+
+
+def dispute_counts() -> tuple[int, int]:
+    """Undecided disputes, and how many of them are due within 48 hours (or overdue)."""
+    undecided = Dispute.objects.filter(status__in=sorted(UNDECIDED))
+    return undecided.count(), undecided.filter(respond_by__lt=now() + DUE_SOON).count()
