@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from audit.models import Action, AuditEntry, Via
 from audit.selectors import audit_entries_for
 from audit.services import audit_record
+from notifications.models import Event
 from payments import services as payment_services
 from payments.models import Payment, PaymentStatus, Source
 from payments_service.admin import ReadOnlyAdmin
@@ -367,6 +368,14 @@ def _timeline(payment: Payment):
         if refund.reason:
             what += f" — {refund.reason}"
         yield refund.created_at, "refund", what, refund.requested_by
+    # What the client app was told, and how far each delivery to its endpoints got.
+    told = Event.objects.filter(
+        object_id__in=[payment.pk, *(refund.id for refund in payment.refunds.all())]
+    ).prefetch_related("deliveries")
+    for event in told:
+        sent = [f"{d.endpoint_id} {d.status} ({d.attempts})" for d in event.deliveries.all()]
+        what = f"{event.type} {event.id} — " + ("; ".join(sent) or "no endpoint")
+        yield event.created_at, "event", what, event.actor
     # The audit trail's own rows: the audit list and this timeline are two views of them.
     entries = [
         *audit_entries_for(object_type="payment", object_ids=[payment.pk]),

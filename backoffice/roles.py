@@ -14,6 +14,11 @@ VIEW = [
     "backoffice.view_chorerun",
     "backoffice.view_reconciliationreport",
     "audit.view_auditentry",
+    # Events and their deliveries; endpoints (their secrets) are managed by superusers.
+    "notifications.view_event",
+    "notifications.view_webhookendpoint",
+    "notifications.view_delivery",
+    "notifications.view_deliveryattempt",
 ]
 ROLES = {
     "support": VIEW,

@@ -97,19 +97,15 @@ def _fan_out(pk: str) -> int:
         events = list(
             Event.objects.filter(client_app_id=endpoint.client_app_id, seq__gt=endpoint.after_seq)
             .order_by("seq")
-            .values_list("seq", "type")[:FAN_OUT_BATCH]
+            .values_list("seq", "type", "created_at")[:FAN_OUT_BATCH]
         )
         if not events:
             return 0
         current = now()
         wanted = [
-            Delivery(
-                event_id=seq,
-                endpoint=endpoint,
-                next_attempt_at=current,
-                created_at=current,
-            )
-            for seq, kind in events
+            # created_at: the event's, so the oldest pending one tells how long it has waited
+            Delivery(event_id=seq, endpoint=endpoint, next_attempt_at=current, created_at=at)
+            for seq, kind, at in events
             if endpoint.wants(kind)
         ]
         Delivery.objects.bulk_create(wanted, ignore_conflicts=True)

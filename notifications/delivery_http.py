@@ -69,7 +69,7 @@ def address_refused(address: str) -> str | None:
             inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None:
             return address_refused(str(inner))
-    for what in ("loopback", "private", "link_local", "multicast", "unspecified", "reserved"):
+    for what in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
         if getattr(ip, f"is_{what}"):
             return f"{ip} is a {what.replace('_', '-')} address"
     if not ip.is_global:  # shared (100.64/10), documentation, benchmarking, …

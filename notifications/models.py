@@ -135,6 +135,7 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # When its event was recorded (a test delivery: when it was asked for).
     created_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from . import api
@@ -16,3 +17,8 @@ urlpatterns = [
         name="webhook-endpoint-rotate-secret",
     ),
 ]
+
+if not settings.IS_PRODUCTION:  # make run: the demo app's endpoint (dev_receiver.py)
+    from .dev_receiver import dev_webhook_receiver
+
+    urlpatterns.append(path("_dev/webhook-receiver", dev_webhook_receiver))

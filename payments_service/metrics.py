@@ -15,7 +15,7 @@ import os
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.http import HttpResponse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
@@ -30,6 +30,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from .clock import now
 from .problems import problem_response
 
 logger = logging.getLogger(__name__)
@@ -118,11 +119,63 @@ class StatusCountCollector:
         return GaugeMetricFamily(self.name, f"{self.model_label} rows by status", labels=["status"])
 
 
+class DeliveryCollector:
+    """Event deliveries to client apps' endpoints, from the database at scrape time (the
+    worker sends them and serves no metrics): by status, the retry backlog, and how long the
+    oldest undelivered event has waited. The (status, next_attempt_at) index answers each."""
+
+    def describe(self):
+        return list(self._families())
+
+    def _families(self):
+        return (
+            GaugeMetricFamily(
+                "webhook_deliveries",
+                "Deliveries to client apps' endpoints by status (pending, delivered, failed), "
+                "kept as long as their events.",
+                labels=["status"],
+            ),
+            GaugeMetricFamily(
+                "webhook_delivery_retry_backlog",
+                "Pending deliveries that have failed at least once, waiting for a retry.",
+            ),
+            GaugeMetricFamily(
+                "webhook_oldest_undelivered_event_age_seconds",
+                "Age of the oldest event with a pending delivery (0: none): deliveries fall "
+                "behind, or an endpoint keeps failing.",
+            ),
+        )
+
+    def collect(self):
+        try:
+            model = apps.get_model("notifications.Delivery")
+        except LookupError:
+            return
+        rows = model.objects.order_by()
+        try:
+            counts = dict.fromkeys(["pending", "delivered", "failed"], 0)
+            counts.update(rows.values_list("status").annotate(n=Count("*")))  # index only
+            pending = rows.filter(status="pending").aggregate(  # the few pending rows
+                retrying=Count("pk", filter=Q(attempts__gt=0)), oldest=Min("created_at")
+            )
+            backlog, oldest = pending["retrying"], pending["oldest"]
+        except DatabaseError as exc:
+            logger.warning("metrics: cannot count deliveries: %s", exc)
+            return
+        by_status, retries, age = self._families()
+        for status, count in sorted(counts.items()):
+            by_status.add_metric([status], count)
+        retries.add_metric([], backlog)
+        age.add_metric([], max(0.0, (now() - oldest).total_seconds()) if oldest else 0.0)
+        yield from (by_status, retries, age)
+
+
 _DATABASE_REGISTRY = CollectorRegistry()
 _DATABASE_REGISTRY.register(
     StatusCountCollector("payments_by_status", "payments.Payment", "payments.models.AWAITING")
 )
 _DATABASE_REGISTRY.register(StatusCountCollector("refunds_by_status", "refunds.Refund"))
+_DATABASE_REGISTRY.register(DeliveryCollector())
 
 
 def exposition() -> bytes:

@@ -93,6 +93,10 @@ sys.exit(1)
 PY
 
 credentials=$("$BIN/python" manage.py setup_local --return-url "$DEMO_SHOP_URL")
+# The demo app's webhook endpoint: the service's own development receiver (answers 204), so a
+# payment shows its events delivered in the back office.
+"$BIN/python" manage.py webhook_endpoint add demo "${SERVICE_URL}/_dev/webhook-receiver" \
+    --if-missing >/dev/null 2>&1 || echo "make run: the demo app got no webhook endpoint" >&2
 
 # The background worker: chores (settle refunds, retry webhooks, reconcile, purges) and tasks.
 "$BIN/python" manage.py worker &
@@ -106,6 +110,7 @@ $(sed 's/^/  /' <<<"$credentials")
   Demo shop          ${DEMO_SHOP_URL}   (the demo app's return URL: buy, pay, come back)
   Razorpay simulator ${RAZORPAY_API_BASE_URL}   (checkout: /_sim/checkout/<order_id>)
   Worker             chores and their last runs: ${SERVICE_URL}/admin/backoffice/chore/
+  Event deliveries   ${SERVICE_URL}/admin/notifications/delivery/   (the demo app's endpoint)
   Remembered         the database and ${SIM_STATE_FILE}; \`make reset\` forgets both
 
   Stop with Ctrl-C.

@@ -128,9 +128,49 @@ def test_probes_and_metrics_answer_any_host_and_are_never_rate_limited(client, s
 
 
 def test_status_gauges_cost_one_group_by_query_per_model(client, django_assert_num_queries):
-    with django_assert_num_queries(2) as queries:  # payments, refunds
+    # payments, refunds, deliveries; then the pending deliveries' retry backlog and oldest age
+    with django_assert_num_queries(4) as queries:
         assert client.get("/metrics").status_code == 200
-    assert all("GROUP BY" in query["sql"] for query in queries.captured_queries)
+    *grouped, pending = [query["sql"] for query in queries.captured_queries]
+    assert all("GROUP BY" in sql for sql in grouped)
+    assert "notifications_delivery" in pending and "MIN(" in pending
+
+
+def test_deliveries_show_by_status_with_the_retry_backlog_and_the_oldest_waiting(client_app):
+    from datetime import timedelta
+
+    from notifications.models import Delivery
+    from notifications.services import event_record, webhook_endpoint_create
+    from payments_service.clock import now
+
+    endpoint, _ = webhook_endpoint_create(client_app=client_app, url="http://127.0.0.1:9/")
+    made = [
+        event_record(
+            client_app=client_app, type="refund.failed", object_id="r", data={}, actor="app"
+        )
+        for _ in range(3)
+    ]
+    hour_ago = now() - timedelta(hours=1)
+    for told, (status, attempts) in zip(
+        made, [("pending", 0), ("pending", 2), ("delivered", 1)], strict=True
+    ):
+        Delivery.objects.create(
+            event=told,
+            endpoint=endpoint,
+            status=status,
+            attempts=attempts,
+            next_attempt_at=now(),
+            created_at=hour_ago if attempts == 2 else now(),
+        )
+    samples = scrape()
+    by = {
+        status: samples[("webhook_deliveries", frozenset({("status", status)}))]
+        for status in ("pending", "delivered", "failed")
+    }
+    assert by == {"pending": 2, "delivered": 1, "failed": 0}
+    assert samples[("webhook_delivery_retry_backlog", frozenset())] == 1
+    age = samples[("webhook_oldest_undelivered_event_age_seconds", frozenset())]
+    assert 3590 < age < 3700
 
 
 def test_payments_by_status_counts_awaiting_payments_only_through_an_index(
