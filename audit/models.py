@@ -16,6 +16,8 @@ class Action(models.TextChoices):
     PAYMENT_CAPTURE = "payment.capture", "Capture"
     PAYMENT_SYNC = "payment.sync", "Sync from Razorpay"
     REFUND_SYNC = "refund.sync", "Refund synced with Razorpay"
+    REFUND_APPROVE = "refund.approve", "Refund approved"
+    REFUND_REJECT = "refund.reject", "Refund rejected"
     WEBHOOK_REPROCESS = "webhook.reprocess", "Webhook reprocessed"
     CLIENT_APP_CREATE = "client_app.create", "Client app created (first key)"
     CLIENT_APP_CHANGE = "client_app.change", "Client app changed"

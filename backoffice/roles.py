@@ -27,6 +27,7 @@ ROLES = {
         "payments.sync_payment",
         "payments.capture_payment",
         "payments.refund_payment",
+        "refunds.approve_refund",  # another's refund above the approval threshold
         "payments.reconcile_payments",
         "webhooks.reprocess_webhookevent",
         "backoffice.run_chore",

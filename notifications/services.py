@@ -85,8 +85,10 @@ def event_record(
 
 
 def event_purge_expired(*, before) -> int:
-    deleted, _ = Event.objects.filter(created_at__lt=before).delete()
-    return deleted
+    """Events older than `before`, their deliveries with them (and old test deliveries)."""
+    _, deleted = Event.objects.filter(created_at__lt=before).delete()
+    Delivery.objects.filter(event__isnull=True, created_at__lt=before).delete()
+    return deleted.get(Event._meta.label, 0)
 
 
 # --- Webhook endpoints -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from payments_service.amount_limits import parse_amount_limits
 from payments_service.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -306,6 +307,17 @@ AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 # --- Payments --------------------------------------------------------------------------------
 PAYMENT_MAX_AMOUNT = env_int("PAYMENT_MAX_AMOUNT", 50_000_000)
 
+# --- Four-eyes refunds -----------------------------------------------------------------------
+# A staff refund (the admin, `refund_payment`) above this, per currency in minor units
+# (`INR:1000000,USD:100000`), waits `awaiting_approval` for a second finance user. Unset: off;
+# a currency left out: no limit. A client app's own limit is on the app (off by default).
+try:
+    REFUND_APPROVAL_THRESHOLD = parse_amount_limits(env("REFUND_APPROVAL_THRESHOLD"))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"REFUND_APPROVAL_THRESHOLD: {exc}") from None
+# An unapproved refund fails this long after it was asked for (the expire_refund_approvals chore).
+REFUND_APPROVAL_TTL_SECONDS = env_duration("REFUND_APPROVAL_TTL", "72h")
+
 # --- Client apps ------------------------------------------------------------------------------
 # Each process remembers a key it has checked this long, so most requests skip the key lookup;
 # a key revoked (or an app deactivated) elsewhere stops working within it. 0: look up every time.
@@ -350,6 +362,7 @@ CHORE_INTERVALS = {
     "retry_webhooks": env_duration("CHORE_RETRY_WEBHOOKS_INTERVAL", "5m"),
     "reconcile": env_duration("CHORE_RECONCILE_INTERVAL", "1h"),
     "purge": env_duration("CHORE_PURGE_INTERVAL", "1h"),
+    "expire_refund_approvals": env_duration("CHORE_EXPIRE_REFUND_APPROVALS_INTERVAL", "5m"),
 }
 # A refund still pending this long after it was made is settled by the chore.
 CHORE_SETTLE_REFUNDS_AFTER_SECONDS = env_duration("CHORE_SETTLE_REFUNDS_AFTER", "1m")

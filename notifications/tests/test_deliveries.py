@@ -228,3 +228,15 @@ def test_redeliver_sends_a_delivered_event_again_with_the_same_webhook_id(client
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     assert first.body == second.body
     assert Delivery.objects.get().attempts == 2
+
+
+def test_purging_old_events_takes_their_deliveries_and_old_test_deliveries(client_app, receiver):
+    from notifications.services import event_purge_expired
+
+    endpoint, _ = webhook_endpoint_create(client_app=client_app, url=receiver.url())
+    record(client_app)
+    webhook_endpoint_send_test(endpoint=endpoint)
+    deliveries_run_due()
+    assert Delivery.objects.count() == 2 and DeliveryAttempt.objects.count() == 2
+    assert event_purge_expired(before=now() + timedelta(seconds=1)) == 1  # events counted
+    assert not Delivery.objects.exists() and not DeliveryAttempt.objects.exists()
