@@ -158,3 +158,16 @@ def test_the_command_adds_lists_rotates_and_disables(client_app, receiver, capsy
     call_command("webhook_endpoint", "disable", endpoint.pk)
     call_command("webhook_endpoint", "list", "shop")
     assert "DISABLED" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_runs_dev_receiver_takes_the_demo_apps_deliveries(client_app, live_server, capsys):
+    url = f"{live_server.url}/_dev/webhook-receiver"
+    for _ in range(2):  # each make run: the endpoint is added once
+        call_command("webhook_endpoint", "add", "shop", url, "--if-missing")
+    (endpoint,) = WebhookEndpoint.objects.all()
+    from notifications.services import event_record
+
+    event_record(client_app=client_app, type="refund.failed", object_id="r", data={}, actor="app")
+    assert deliveries_run_due() == ["delivered"]
+    assert Delivery.objects.get(endpoint=endpoint).last_status_code == 204
