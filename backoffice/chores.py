@@ -26,7 +26,7 @@ from notifications.services import event_purge_expired
 from payments.models import Source
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
-from refunds.services import refund_sync_unsettled
+from refunds.services import refund_expire_unapproved, refund_sync_unsettled
 from webhooks.services import webhook_events_to_retry, webhook_process, webhook_purge_rejected
 
 from .models import Chore, ChoreRun, ReconciliationReport
@@ -50,6 +50,11 @@ def _settle_refunds() -> str:
         for refund, problem in refund_sync_unsettled(source=Source.CHORE, before=before)
     )
     return _summary(counts)
+
+
+def _expire_refund_approvals() -> str:
+    """Four-eyes refunds nobody approved within `REFUND_APPROVAL_TTL`: failed, amount freed."""
+    return f"{refund_expire_unapproved(source=Source.CHORE)} refund(s) expired unapproved"
 
 
 def _retry_webhooks() -> str:
@@ -98,6 +103,9 @@ CHORES = {
     "reconcile": ChoreKind("reconcile the last day with Razorpay and store the report", _reconcile),
     "purge": ChoreKind(
         "purge expired idempotency keys and events, old rejected deliveries", _purge
+    ),
+    "expire_refund_approvals": ChoreKind(
+        "fail refunds left awaiting approval past REFUND_APPROVAL_TTL", _expire_refund_approvals
     ),
 }
 

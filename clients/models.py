@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 
+from payments_service.amount_limits import parse_amount_limits
 from payments_service.ids import new_id
 
 
@@ -26,6 +27,13 @@ def validate_return_url(value: str) -> None:
         raise ValidationError("The return URL may not have a #fragment.")
 
 
+def validate_amount_limits(value: str) -> None:
+    try:
+        parse_amount_limits(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class ClientApp(models.Model):
     """An application allowed to take payments; its `name` is the seed's `sourceApp`."""
 
@@ -40,6 +48,14 @@ class ClientApp(models.Model):
         help_text="Where Checkout's form post to /payments/confirm sends the customer's browser "
         "back (303, with ?payment=<id>&status=<outcome>). Empty: confirm answers JSON.",
     )
+    refund_approval_threshold = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        validators=[validate_amount_limits],
+        help_text="Four-eyes refunds for this app's API: a refund above this, per currency in "
+        "minor units (INR:1000000,USD:100000), waits for a finance user's approval. Empty: off.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,6 +64,11 @@ class ClientApp(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def refund_approval_limits(self) -> dict[str, int]:
+        """The app's threshold per currency ({}: its API refunds need no approval)."""
+        return parse_amount_limits(self.refund_approval_threshold)
 
 
 class ApiKey(models.Model):

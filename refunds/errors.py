@@ -60,3 +60,20 @@ class RefundAlreadyRequested(ProblemError):
     status = 409
     code = "refund_already_requested"
     title = "This refund was already requested"
+
+
+class RefundNotAwaitingApproval(ProblemError):
+    """Approving or rejecting a refund that is no longer waiting: another approver, a
+    rejection or its expiry settled it first (the race is settled once, under the lock)."""
+
+    status = 409
+    code = "refund_not_awaiting_approval"
+    title = "The refund is not awaiting approval"
+
+
+class RefundApprovalBySameUser(ProblemError):
+    """Four eyes: whoever asked for a refund may not approve (or reject) it themselves."""
+
+    status = 403
+    code = "refund_approval_by_requester"
+    title = "A refund must be approved by someone other than who asked for it"

@@ -11,8 +11,12 @@ def _refund_id() -> str:
 
 
 class RefundStatus(models.TextChoices):
-    """Forward-only: pending → processed | failed; both are final."""
+    """Forward-only: [awaiting_approval →] pending → processed | failed; both are final."""
 
+    # Four-eyes: above an approval threshold it is reserved (its amount counts against the
+    # payment) but not sent until a second finance user approves it (→ pending); rejected or
+    # left past its deadline it fails, freeing the amount. Razorpay never hears of it until then.
+    AWAITING_APPROVAL = "awaiting_approval", "awaiting approval"
     # Reserved here (its amount counts against the payment) and sent, or being sent, to
     # Razorpay; a webhook, the API's answer or `sync_refunds` settles it.
     PENDING = "pending", "pending"
@@ -34,7 +38,7 @@ class Refund(models.Model):
     amount = models.PositiveBigIntegerField(help_text="In the currency's smallest unit.")
     currency = models.CharField(max_length=3)
     status = models.CharField(
-        max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
+        max_length=24, choices=RefundStatus.choices, default=RefundStatus.PENDING
     )
     # The Razorpay payment refunded: the payment's own, or another of its attempts (Razorpay
     # refunds a duplicate capture of the same order by itself), which does not count against it.
@@ -52,6 +56,13 @@ class Refund(models.Model):
     )
     source = models.CharField(max_length=16, choices=Source.choices)
     failure_reason = models.TextField(blank=True)
+    # Four-eyes refunds only: until when it may be approved, and who decided, when and why.
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.CharField(
+        max_length=150, blank=True, help_text="The staff user who approved or rejected it."
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=255, blank=True)
     # Grows with every change (the API's and the events' `version`).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -67,6 +78,7 @@ class Refund(models.Model):
             models.Index(fields=["payment", "status"]),  # the refundable sum
             models.Index(fields=["status", "created_at"]),  # sync_refunds' unsettled ones
         ]
+        permissions = [("approve_refund", "Can approve or reject a refund awaiting approval")]
 
     def __str__(self) -> str:
         return self.id
@@ -74,3 +86,14 @@ class Refund(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL
+
+
+class RefundAwaitingApproval(Refund):
+    """The back office's approval queue: refunds `awaiting_approval`, oldest first."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()  # the queue is read with refunds.view_refund
+        ordering = ["created_at", "id"]
+        verbose_name = "refund awaiting approval"
+        verbose_name_plural = "refunds awaiting approval"

@@ -32,6 +32,18 @@ def refund_list_unsettled(
     return refunds.order_by("created_at", "id")
 
 
+def refund_list_awaiting_approval() -> QuerySet[Refund]:
+    """The approval queue, oldest first."""
+    return Refund.objects.filter(status=RefundStatus.AWAITING_APPROVAL).order_by("created_at", "id")
+
+
+def refund_list_expired_approvals(*, before: datetime) -> list[tuple[str, str]]:
+    """(refund id, payment id) of refunds still awaiting approval whose deadline is before
+    `before`, oldest first."""
+    expired = refund_list_awaiting_approval().filter(approval_expires_at__lte=before)
+    return list(expired.values_list("pk", "payment_id"))
+
+
 def _of_captured_attempt(payment: Payment) -> QuerySet[Refund]:
     # A refund of another attempt (a duplicate capture) gives back money this payment never
     # counted: it neither holds nor refunds any of the payment's amount.

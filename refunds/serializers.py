@@ -45,7 +45,10 @@ class RefundOutput(serializers.Serializer):
     currency = serializers.CharField(help_text="The payment's, ISO 4217.")
     status = serializers.ChoiceField(
         choices=RefundStatus.choices,
-        help_text="pending until Razorpay settles it, then processed or failed (both final).",
+        help_text="pending until Razorpay settles it, then processed or failed (both final); "
+        "awaiting_approval first when above the app's approval limit: not yet sent to Razorpay "
+        "(its amount is held), then pending once a person approves it, or failed if rejected or "
+        "not approved in time.",
     )
     speedRequested = serializers.CharField(source="speed_requested", help_text="normal or optimum.")
     speedProcessed = _BlankAsNull(

@@ -7,19 +7,28 @@ gateway call, concurrent refunds can never add up past the payment (pending ones
 re-sending a refund whose answer was lost cannot refund twice. A refund asked for under an
 idempotency key is recorded on the key as it is reserved, so a retry of a crashed request
 resumes that refund and never reserves a second one.
+
+Four-eyes refunds: above an approval threshold (`REFUND_APPROVAL_THRESHOLD` for staff, the
+client app's own for its API), a refund is reserved `awaiting_approval` and not sent. A second
+finance user approves it (→ `pending`, then sent as any refund, after the commit) or rejects
+it, or the `expire_refund_approvals` chore fails it past its deadline (both free the amount).
+Each decision locks the payment and re-reads the refund, so of two that race only one wins.
 """
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from audit.models import Action, Via
+from audit.services import audit_record
 from clients.idempotency import idempotency_record, idempotency_run
 from clients.models import IdempotencyKey
 from notifications.services import event_record
-from payments.models import EVENT_ACTOR, Payment, PaymentStatus
+from payments.models import EVENT_ACTOR, Payment, PaymentStatus, Source
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
@@ -36,13 +45,17 @@ from .errors import (
     PaymentNotRefundable,
     RefundAlreadyRequested,
     RefundAmountTooSmall,
+    RefundApprovalBySameUser,
     RefundExceedsRefundable,
     RefundMismatch,
+    RefundNotAwaitingApproval,
+    RefundNotFound,
     RefundPaymentUnknown,
 )
 from .models import Refund, RefundSpeed, RefundStatus
 from .selectors import (
     payment_id_for_razorpay_payment,
+    refund_list_expired_approvals,
     refund_list_unsettled,
     refund_processed_amount,
     refund_reserved_amount,
@@ -129,15 +142,18 @@ def refund_create(
     unavailable or times out, the refund is returned still `pending`, for `refund_sync` to
     settle (re-sending it under the same idempotency key cannot refund twice).
 
+    Above the approval threshold of its `source` (`refund_needs_approval`), it is reserved
+    `awaiting_approval` instead and returned unsent: `refund_approve` sends it.
+
     Under an idempotency `claim`, the reservation is recorded on it in the same transaction. A
     claim that already holds a refund (its first request crashed or failed after reserving)
-    resumes that refund: sent again under its own key if Razorpay's answer was never recorded,
-    then returned as it stands.
+    resumes that refund: sent again under its own key if Razorpay's answer was never recorded
+    (and it is not awaiting approval), then returned as it stands.
     """
     if claim is not None and claim.resource_id:
         refund = Refund.objects.get(pk=claim.resource_id)
         logger.info("refund %s: resumed by a retry of its idempotency key", refund.id)
-        if refund.is_final or refund.razorpay_refund_id:
+        if refund.status != RefundStatus.PENDING or refund.razorpay_refund_id:
             return refund
     else:
         refund = _reserve(
@@ -151,6 +167,14 @@ def refund_create(
             source=source,
             override_dispute=override_dispute,
         )
+        if refund.status == RefundStatus.AWAITING_APPROVAL:
+            return refund
+    return _dispatch(refund, source=source, actor=requested_by)
+
+
+def _dispatch(refund: Refund, *, source: str, actor: str) -> Refund:
+    """Sends a committed `pending` refund and settles it by Razorpay's answer. Refusal fails it
+    and is raised; unavailability leaves it pending for `refund_sync` (the settle chore)."""
     try:
         answer = _send(refund)
     except GatewayRejected as exc:
@@ -160,7 +184,26 @@ def refund_create(
         logger.warning("refund %s: %s, left pending for refund_sync", refund.id, exc.code)
         return refund
     crash_point("refund.sent")
-    return refund_apply_gateway(refund=answer, source=source, actor=requested_by)
+    return refund_apply_gateway(refund=answer, source=source, actor=actor)
+
+
+def refund_approval_threshold(*, payment: Payment, source: str) -> int | None:
+    """Above what amount (minor units of the payment's currency) a refund from `source` needs a
+    second person's approval; None: never. Staff (the admin, commands) follow
+    `REFUND_APPROVAL_THRESHOLD`, a client app's API refunds its own limit; chores and webhooks
+    never ask for refunds of their own."""
+    if source in (Source.ADMIN, Source.COMMAND):
+        limits = settings.REFUND_APPROVAL_THRESHOLD
+    elif source == Source.API:
+        limits = payment.client_app.refund_approval_limits
+    else:
+        return None
+    return limits.get(payment.currency)
+
+
+def refund_needs_approval(*, payment: Payment, amount: int, source: str) -> bool:
+    threshold = refund_approval_threshold(payment=payment, source=source)
+    return threshold is not None and amount > threshold
 
 
 def _reserve(
@@ -175,6 +218,10 @@ def _reserve(
         payment = payment_lock(payment_id)
         reserved = refund_reserved_amount(payment=payment)
         amount = _checked_amount(payment, amount, reserved, override_dispute=override_dispute)
+        if refund_needs_approval(payment=payment, amount=amount, source=fields["source"]):
+            fields["status"] = RefundStatus.AWAITING_APPROVAL
+            ttl = timedelta(seconds=settings.REFUND_APPROVAL_TTL_SECONDS)
+            fields["approval_expires_at"] = now() + ttl
         refund = Refund.objects.create(
             payment=payment,
             amount=amount,
@@ -185,7 +232,14 @@ def _reserve(
         if claim is not None:
             idempotency_record(claim=claim, resource_id=refund.id)
         _tell(refund, payment, "refund.created", fields["source"])
-    logger.info("refund %s: %s %s of %s reserved", refund.id, amount, refund.currency, payment.id)
+    logger.info(
+        "refund %s: %s %s of %s reserved (%s)",
+        refund.id,
+        amount,
+        refund.currency,
+        payment.id,
+        refund.status,
+    )
     crash_point("refund.reserved")
     return refund
 
@@ -392,6 +446,127 @@ def _mark_failed(refund: Refund, reason: str) -> None:
     logger.warning("refund %s failed: %s", refund.id, reason)
 
 
+# --- four-eyes approval -----------------------------------------------------------------------
+def _requester(refund: Refund) -> str:
+    """The staff user who asked for a refund ("user:<name>" in the admin, "command:<name>"
+    with `--requested-by`); "" for an app's or the gateway's."""
+    kind, _, name = refund.requested_by.partition(":")
+    return name if kind in ("user", "command") else ""
+
+
+def _review(refund_id: str, reviewer: str, reason: str, source: str, verb: str):
+    """Locks the refund's payment and re-reads the refund: the one check of each decision,
+    so of two that race the second finds it decided. Call inside atomic. (payment, refund)."""
+    found = Refund.objects.filter(pk=refund_id).only("payment_id").first()
+    if found is None:
+        raise RefundNotFound(f"No refund {refund_id!r}.")
+    payment = payment_lock(found.payment_id)
+    refund = Refund.objects.get(pk=refund_id)
+    if refund.status != RefundStatus.AWAITING_APPROVAL:
+        decided = f" by {refund.reviewed_by}" if refund.reviewed_by else ""
+        raise RefundNotAwaitingApproval(
+            f"Refund {refund.id} is {refund.status}{decided}, no longer awaiting approval.",
+            refundId=refund.id,
+            refundStatus=refund.status,
+        )
+    if refund.approval_expires_at is not None and refund.approval_expires_at <= now():
+        raise RefundNotAwaitingApproval(
+            f"Refund {refund.id} was not approved in time "
+            f"(by {refund.approval_expires_at:%Y-%m-%d %H:%M} UTC): it expires.",
+            refundId=refund.id,
+            refundStatus=RefundStatus.AWAITING_APPROVAL,
+        )
+    if not reviewer or reviewer == _requester(refund):
+        raise RefundApprovalBySameUser(
+            f"{reviewer or 'Someone unnamed'} asked for this refund: another finance user "
+            f"must {verb} it.",
+            refundId=refund.id,
+        )
+    refund.reviewed_by = reviewer[:150]
+    refund.reviewed_at = now()
+    refund.review_reason = reason[:255]
+    return payment, refund
+
+
+_REVIEWED = ["reviewed_by", "reviewed_at", "review_reason"]
+_VIA = {Source.ADMIN: Via.ADMIN, Source.COMMAND: Via.COMMAND}
+
+
+def _audit_review(refund: Refund, action: str, reviewer: str, reason: str, source: str) -> None:
+    audit_record(
+        actor=reviewer,
+        via=_VIA.get(source, Via.ADMIN),
+        action=action,
+        object_type="payment",  # the payment's timeline shows it
+        object_id=refund.payment_id,
+        reason=reason,
+        detail=f"refund {refund.id} of {refund.amount} {refund.currency} asked by "
+        f"{refund.requested_by}",
+    )
+
+
+def refund_approve(
+    *, refund_id: str, approver: str, reason: str, source: str = Source.ADMIN
+) -> Refund:
+    """awaiting_approval → pending, by a staff user other than the one who asked, then sent to
+    Razorpay as any refund, after the commit (no lock across the call), and settled by its
+    answer; returned as it then stands (failed if Razorpay refused it).
+
+    The approval commits on its own, with its audit entry: if the process dies before the
+    send, the refund is `pending` without a Razorpay id and the settle chore (`sync_refunds`)
+    sends it under its own key, once. Raises `RefundNotAwaitingApproval` when it was decided
+    (or expired) first, `RefundApprovalBySameUser` for its own requester."""
+    with transaction.atomic():
+        _payment, refund = _review(refund_id, approver, reason, source, "approve")
+        refund.status = RefundStatus.PENDING
+        # No event: `pending` is no news to the app (it learns the outcome, processed or
+        # failed, from the next event, whose version is higher).
+        refund.version += 1
+        refund.save(update_fields=["status", *_REVIEWED, "version", "updated_at"])
+        _audit_review(refund, Action.REFUND_APPROVE, approver, reason, source)
+    logger.info("refund %s: approved by %s", refund.id, approver)
+    crash_point("refund.approved")
+    try:
+        return _dispatch(refund, source=source, actor=approver)
+    except GatewayRejected:
+        return Refund.objects.get(pk=refund.pk)  # failed with Razorpay's reason
+
+
+def refund_reject(
+    *, refund_id: str, approver: str, reason: str, source: str = Source.ADMIN
+) -> Refund:
+    """awaiting_approval → failed, by a staff user other than the one who asked: its amount is
+    refundable again and the app is told (`refund.failed`). Razorpay never heard of it."""
+    with transaction.atomic():
+        payment, refund = _review(refund_id, approver, reason, source, "reject")
+        _mark_failed(refund, f"Rejected on review: {reason}" if reason else "Rejected on review.")
+        _changed(refund, payment, ["status", "failure_reason", *_REVIEWED], source)
+        _audit_review(refund, Action.REFUND_REJECT, approver, reason, source)
+    return refund
+
+
+def refund_expire_unapproved(*, source: str = Source.CHORE) -> int:
+    """Fails every refund still awaiting approval past its deadline (the
+    `expire_refund_approvals` chore): its amount is refundable again and the app is told
+    (`refund.failed`). Each under its payment's lock and read again there, so an approval that
+    won the race stays approved. How many expired."""
+    expired = 0
+    for refund_id, payment_id in refund_list_expired_approvals(before=now()):
+        with transaction.atomic():
+            payment = payment_lock(payment_id)
+            refund = Refund.objects.get(pk=refund_id)
+            deadline = refund.approval_expires_at
+            if refund.status != RefundStatus.AWAITING_APPROVAL or deadline is None:
+                continue
+            if deadline > now():
+                continue
+            hours = round((deadline - refund.created_at).total_seconds() / 3600, 1)
+            _mark_failed(refund, f"Not approved within {hours:g} h: expired unapproved.")
+            _changed(refund, payment, ["status", "failure_reason"], source)
+            expired += 1
+    return expired
+
+
 # --- sync -------------------------------------------------------------------------------------
 def refund_sync(*, refund: Refund, source: str) -> Refund:
     """Asks Razorpay about a pending refund and settles it; a final one is returned as is.
@@ -400,7 +575,7 @@ def refund_sync(*, refund: Refund, source: str) -> Refund:
     among the payment's refunds by its `refund_id` note, and only if absent sent again under
     the same idempotency key: even a key Razorpay has forgotten cannot refund twice then.
     """
-    if refund.is_final:
+    if refund.status != RefundStatus.PENDING:  # final, or not yet approved: nothing to ask
         return refund
     gateway = get_gateway()
     if refund.razorpay_refund_id:

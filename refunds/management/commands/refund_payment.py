@@ -3,6 +3,7 @@
 import sys
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.commands import add_requested_by, command_actor
@@ -12,7 +13,7 @@ from payments.models import Source
 from payments_service.problems import ProblemError
 from refunds import selectors, services
 from refunds.errors import RefundAlreadyRequested
-from refunds.models import RefundSpeed
+from refunds.models import RefundSpeed, RefundStatus
 
 
 def money(amount: int, currency: str) -> str:
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             self._refund(found, idempotency_key, asked, reason, speed)
             return
 
+        self._check_requester(found, amount, options.get("requested_by"))
         reserved = selectors.refund_reserved_amount(payment=found)
         currency = found.currency
         self.stdout.write(
@@ -88,6 +90,25 @@ class Command(BaseCommand):
             if answer not in ("y", "yes"):
                 raise CommandError("Aborted: nothing was refunded.")
         self._refund(found, idempotency_key or uuid.uuid4().hex, asked, reason, speed)
+
+    def _check_requester(self, found, amount: int, requested_by: str | None) -> None:
+        """Above `REFUND_APPROVAL_THRESHOLD` a second finance user approves the refund in the
+        admin, never the one who asked: so who asked must be named, as a staff user."""
+        if not services.refund_needs_approval(payment=found, amount=amount, source=Source.COMMAND):
+            return
+        threshold = services.refund_approval_threshold(payment=found, source=Source.COMMAND)
+        above = f"above the approval threshold of {money(threshold, found.currency)}"
+        if not (requested_by or "").strip():
+            raise CommandError(
+                f"This refund is {above}: name the staff user who asks for it with "
+                "--requested-by USER (another finance user approves it in the admin)."
+            )
+        users = get_user_model().objects.filter(is_staff=True, is_active=True)
+        if not users.filter(username=self.actor).exists():
+            raise CommandError(
+                f"This refund is {above}: --requested-by must name an active staff user "
+                f"(not {self.actor!r}), so that they cannot approve it themselves."
+            )
 
     def _refund(self, found, key: str, amount: int | None, reason: str, speed: str) -> None:
         currency = found.currency
@@ -117,6 +138,14 @@ class Command(BaseCommand):
             reason=reason,
             detail=f"refund {refund.id} {money(refund.amount, currency)} {refund.status}",
         )
+        if refund.status == RefundStatus.AWAITING_APPROVAL:
+            self.stdout.write(
+                f"Refund {refund.id}: awaiting approval, {money(refund.amount, currency)}: "
+                "another finance user approves or rejects it in the admin (Refunds awaiting "
+                f"approval) by {refund.approval_expires_at:%Y-%m-%d %H:%M} UTC; nothing is "
+                "sent to Razorpay until then."
+            )
+            return
         self.stdout.write(
             f"Refund {refund.id}: {refund.status}, {money(refund.amount, currency)}, "
             f"Razorpay {refund.razorpay_refund_id or '(not yet known; sync_refunds settles it)'}"
