@@ -56,8 +56,9 @@ bench: install
 # into mutants/, mutates the modules setup.cfg's [mutmut] names and runs, for each mutant, the
 # tests that reach it, on SQLite. Survivors and why they live: MUTATION.md. Afterwards
 # `.venv/bin/mutmut results` lists them and `.venv/bin/mutmut show NAME` shows one.
+# MUTANTS= runs only those (globs), e.g. make mutate MUTANTS='refunds.services.*'.
 .PHONY: mutate
 mutate: install
 	rm -rf mutants
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run --max-children 2
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results

@@ -9,6 +9,7 @@ from requests.adapters import HTTPAdapter
 
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments_service.integrations.razorpay import (
+    GatewayError,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
@@ -221,3 +222,20 @@ def test_every_read_is_retried_once_and_counted_under_its_own_name(
         read(get_gateway())
     calls = [r.gateway_operation for r in caplog.records if hasattr(r, "gateway_operation")]
     assert calls == [operation, operation]
+
+
+@pytest.mark.parametrize(
+    "status, error, says",
+    [
+        (403, GatewayUnavailable, "credentials"),  # as 401: ours to fix, not the client's
+        (404, GatewayRejected, ""),  # Razorpay's error object: a refusal, not an outage
+        (422, GatewayRejected, ""),
+        (504, GatewayTimeout, ""),  # Razorpay's own timeout
+    ],
+)
+def test_razorpays_http_status_decides_the_gateway_error(razorpay, status, error, says):
+    razorpay.faults(error_rate=1.0, error_status=status, error_body="json")
+    with pytest.raises(GatewayError) as caught:
+        get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+    assert type(caught.value) is error
+    assert says in caught.value.detail
