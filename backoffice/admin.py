@@ -23,7 +23,7 @@ from payments_service.admin import ReadOnlyAdmin
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 from refunds import services as refund_services
-from refunds.models import Refund
+from refunds.models import Refund, RefundAwaitingApproval, RefundStatus
 from webhooks.models import WebhookEvent
 
 from .chores import CHORES, chore_run_now, reconcile_task
@@ -367,6 +367,10 @@ def _timeline(payment: Payment):
         what = f"{refund.id} {money(refund.amount, refund.currency)} {refund.status}"
         if refund.reason:
             what += f" — {refund.reason}"
+        if refund.status == RefundStatus.AWAITING_APPROVAL and refund.approval_expires_at:
+            what += f" (to approve by {refund.approval_expires_at:%Y-%m-%d %H:%M} UTC)"
+        elif refund.failure_reason:
+            what += f" ({refund.failure_reason})"
         yield refund.created_at, "refund", what, refund.requested_by
     # What the client app was told, and how far each delivery to its endpoints got.
     told = Event.objects.filter(
@@ -444,6 +448,93 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
+
+
+class ReviewForm(forms.Form):
+    reason = forms.CharField(max_length=255, help_text="Why: kept with the refund and the log.")
+
+
+@admin.register(RefundAwaitingApproval)
+class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
+    """Four-eyes refunds waiting for a second finance user: approve (it is sent to Razorpay)
+    or reject (its amount is freed), with a reason; never the one who asked for it. Past its
+    deadline the `expire_refund_approvals` chore fails it."""
+
+    list_display = [
+        "id",
+        "payment_link",
+        "amount_shown",
+        "reason",
+        "requested_by",
+        "created_at",
+        "approval_expires_at",
+    ]
+    list_filter = ["currency"]
+    search_fields = ["=id", "=payment__id", "=payment__external_ref", "requested_by"]
+    list_select_related = ["payment"]
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=RefundStatus.AWAITING_APPROVAL)
+
+    # The queue is the refunds' own: whoever reads refunds sees it; finance decides.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("refunds.view_refund")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm("refunds.view_refund")
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("refunds.approve_refund")
+
+    @admin.display(description="payment", ordering="payment")
+    def payment_link(self, refund: Refund):
+        url = reverse("admin:payments_payment_change", args=[refund.payment_id])
+        return format_html('<a href="{}">{}</a>', url, refund.payment_id)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_shown(self, refund: Refund) -> str:
+        return money(refund.amount, refund.currency)
+
+    @admin.action(description="Approve (send to Razorpay)", permissions=["approve"])
+    def approve(self, request, queryset):
+        return self._decide(request, queryset, "approve", "Approve", refund_services.refund_approve)
+
+    @admin.action(description="Reject (free the amount)", permissions=["approve"])
+    def reject(self, request, queryset):
+        return self._decide(request, queryset, "reject", "Reject", refund_services.refund_reject)
+
+    def _decide(self, request, queryset, action, title, decide):
+        """A confirmation page with the reason; then each refund is decided by the service,
+        which refuses one its approver asked for, or one already decided (or expired)."""
+        form = ReviewForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_bound or not form.is_valid():
+            return TemplateResponse(
+                request,
+                "backoffice/confirm_refund_review.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": f"{title} refunds",
+                    "action": action,
+                    "refunds": queryset,
+                    "form": form,
+                    "opts": self.model._meta,
+                },
+            )
+        for refund in queryset:
+            try:
+                decided = decide(
+                    refund_id=refund.id,
+                    approver=request.user.get_username(),
+                    reason=form.cleaned_data["reason"],
+                    source=Source.ADMIN,
+                )
+            except ProblemError as exc:
+                self.message_user(request, f"Refund {refund.id}: {exc.detail}", messages.ERROR)
+                continue
+            done = {"approve": "approved", "reject": "rejected"}[action]
+            self.message_user(request, f"Refund {refund.id}: {done} → {decided.status}")
+        return None
 
 
 @admin.register(Chore)
