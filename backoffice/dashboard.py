@@ -57,6 +57,7 @@ class Dashboard:
     currencies: list[CurrencyFigures] = field(default_factory=list)
     failures: list[Link] = field(default_factory=list)
     refunds_pending: Link | None = None
+    refunds_awaiting_approval: Link | None = None  # the four-eyes queue, whatever their age
     webhooks_failed: Link | None = None
     webhook_lag_p95: str = "—"
     report: ReconciliationReport | None = None
@@ -142,6 +143,10 @@ def dashboard_build(*, window: str, show_money: bool) -> Dashboard:
     board.refunds_pending = Link(
         f"{pending.count():,}",
         _list("refunds_refund", status__exact="pending", created_at__lt=an_hour_ago.isoformat()),
+    )
+    awaiting = Refund.objects.filter(status=RefundStatus.AWAITING_APPROVAL)
+    board.refunds_awaiting_approval = Link(
+        f"{awaiting.count():,}", reverse("admin:refunds_refundawaitingapproval_changelist")
     )
     events = WebhookEvent.objects.filter(received_at__gte=since)
     board.webhooks_failed = Link(

@@ -9,6 +9,7 @@ _SYMBOLS = {"INR": "₹", "USD": "$", "EUR": "€", "GBP": "£", "SGD": "S$", "A
 _BADGE = {
     "created": "#6c757d",
     "pending": "#6c757d",
+    "awaiting_approval": "#b9770e",
     "failed": "#c0392b",
     "authorized": "#d68910",
     "captured": "#1e8449",
