@@ -84,7 +84,8 @@ class WebhookEndpointListApi(ClientAppApi):
         operation_id="webhook_endpoints_list",
         summary="The caller's webhook endpoints",
         description="Without their secrets.",
-        responses={200: WebhookEndpointOutput(many=True)},
+        # 404: a `page` past the end (or not a page number), as on every list.
+        responses={200: WebhookEndpointOutput(many=True), **problems(404)},
         examples=[OpenApiExample("An endpoint", value=_ENDPOINT, response_only=True)],
     )
     def get(self, request):

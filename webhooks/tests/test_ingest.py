@@ -121,9 +121,9 @@ def test_a_payment_without_an_order_is_ignored_not_matched_to_one_of_ours_withou
 
 
 def test_unhandled_event_types_are_stored_as_ignored(client, order):
-    envelope = payment_event(order, "payment.dispute.created", "captured")
+    envelope = payment_event(order, "payment.downtime.started", "captured")
     assert deliver(client, envelope).json()["status"] == "ignored"
-    assert WebhookEvent.objects.get().last_error.startswith("payment.dispute.created")
+    assert WebhookEvent.objects.get().last_error.startswith("payment.downtime.started")
     order.refresh_from_db()
     assert order.status == "created"
 
