@@ -18,6 +18,8 @@ class Action(models.TextChoices):
     REFUND_SYNC = "refund.sync", "Refund synced with Razorpay"
     REFUND_APPROVE = "refund.approve", "Refund approved"
     REFUND_REJECT = "refund.reject", "Refund rejected"
+    DISPUTE_ACCEPT = "dispute.accept", "Dispute accepted"
+    DISPUTE_CONTEST = "dispute.contest", "Dispute contested"
     WEBHOOK_REPROCESS = "webhook.reprocess", "Webhook reprocessed"
     CLIENT_APP_CREATE = "client_app.create", "Client app created (first key)"
     CLIENT_APP_CHANGE = "client_app.change", "Client app changed"

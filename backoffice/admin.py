@@ -38,6 +38,11 @@ class RefundForm(forms.Form):
         help_text="In currency units, e.g. 150.50. Empty: everything still refundable.",
     )
     reason = forms.CharField(max_length=255, help_text="Why: kept with the refund and the log.")
+    override_dispute = forms.BooleanField(
+        required=False,
+        label="Refund although a dispute is open",
+        help_text="Finance's explicit override: the open dispute may still take the money back.",
+    )
     # One per rendered form: submitting it twice (a double click, a resent POST) refunds once.
     token = forms.CharField(
         max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
@@ -153,6 +158,8 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     # --- columns --------------------------------------------------------------------------
     @admin.display(description="status", ordering="status")
     def status_badge(self, payment: Payment):
+        if payment.is_disputed:  # an open dispute: its money is in question
+            return format_html("{} {}", badge(payment.status), badge("disputed"))
         return badge(payment.status)
 
     @admin.display(description="amount", ordering="amount")
@@ -229,6 +236,7 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
                 reason=form.cleaned_data["reason"],
                 requested_by=f"user:{request.user.get_username()}",
                 source=Source.ADMIN,
+                override_dispute=form.cleaned_data["override_dispute"],
             ),
         )
 
@@ -318,7 +326,12 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
                     t["currency"],
                     *(
                         money(value, t["currency"])
-                        for value in (t["captured"], t["refunded"], t["captured"] - t["refunded"])
+                        for value in (
+                            t["captured"],
+                            t["refunded"],
+                            t.get("deducted", 0),  # reports before disputes have none
+                            t["captured"] - t["refunded"] - t.get("deducted", 0),
+                        )
                     ),
                 )
                 for t in (report.totals if report else [])
@@ -380,10 +393,22 @@ def _timeline(payment: Payment):
         sent = [f"{d.endpoint_id} {d.status} ({d.attempts})" for d in event.deliveries.all()]
         what = f"{event.type} {event.id} — " + ("; ".join(sent) or "no endpoint")
         yield event.created_at, "event", what, event.actor
+    disputes = list(payment.disputes.all())
+    for dispute in disputes:
+        what = (
+            f"{dispute.id} ({dispute.razorpay_dispute_id})"
+            f" {money(dispute.amount, dispute.currency)} {dispute.get_status_display()}"
+            f" — {dispute.reason_code}, {dispute.phase};"
+            f" respond by {dispute.respond_by:%Y-%m-%d %H:%M} UTC"
+        )
+        if dispute.amount_deducted:
+            what += f"; {money(dispute.amount_deducted, dispute.currency)} deducted"
+        yield dispute.opened_at, "dispute", what, "razorpay"
     # The audit trail's own rows: the audit list and this timeline are two views of them.
     entries = [
         *audit_entries_for(object_type="payment", object_ids=[payment.pk]),
         *audit_entries_for(object_type="webhook_event", object_ids=[e.event_id for e in events]),
+        *audit_entries_for(object_type="dispute", object_ids=[d.pk for d in disputes]),
     ]
     for entry in entries:
         what = (

@@ -49,10 +49,11 @@ class DailyTotal:
     currency: str
     captured: int
     refunded: int
+    deducted: int = 0  # taken back by Razorpay for lost disputes
 
     @property
     def net(self) -> int:
-        return self.captured - self.refunded
+        return self.captured - self.refunded - self.deducted
 
 
 @dataclass
@@ -110,6 +111,7 @@ def reconcile_store(
                 "currency": total.currency,
                 "captured": total.captured,
                 "refunded": total.refunded,
+                "deducted": total.deducted,
             }
             for total in report.totals
         ],
@@ -242,14 +244,20 @@ def _orders_missing_locally(gateway, since, until, known: set) -> list[Mismatch]
 
 
 def daily_totals(*, since: datetime, until: datetime) -> list[DailyTotal]:
-    """Captured, refunded and net per day and currency (by the payment's creation day)."""
+    """Captured, refunded, deducted for lost disputes and net per day and currency (by the
+    payment's creation day)."""
     paid = (
         Payment.objects.filter(created_at__gte=since, created_at__lt=until, status__in=PAID)
         .annotate(day=TruncDate("created_at"))
         .values("day", "currency")
-        .annotate(captured=Sum("amount"), refunded=Sum("amount_refunded"))
+        .annotate(
+            captured=Sum("amount"),
+            refunded=Sum("amount_refunded"),
+            deducted=Sum("amount_lost_to_disputes"),
+        )
         .order_by("day", "currency")
     )
     return [
-        DailyTotal(row["day"], row["currency"], row["captured"], row["refunded"]) for row in paid
+        DailyTotal(row["day"], row["currency"], row["captured"], row["refunded"], row["deducted"])
+        for row in paid
     ]

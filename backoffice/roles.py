@@ -5,6 +5,7 @@ VIEW = [
     "payments.view_paymentattempt",
     "payments.view_paymentstatuschange",
     "refunds.view_refund",
+    "disputes.view_dispute",
     "webhooks.view_webhookevent",
     "webhooks.view_rejecteddelivery",
     "clients.view_clientapp",
@@ -29,6 +30,7 @@ ROLES = {
         "payments.refund_payment",
         "refunds.approve_refund",  # another's refund above the approval threshold
         "payments.reconcile_payments",
+        "disputes.respond_dispute",  # accept or contest a dispute
         "webhooks.reprocess_webhookevent",
         "backoffice.run_chore",
     ],

@@ -170,12 +170,45 @@ class DeliveryCollector:
         yield from (by_status, retries, age)
 
 
+class DisputeCollector:
+    """`disputes_open` (undecided disputes: open, under review, action required) and
+    `disputes_due_within_48h` (of those, the ones to answer within 48 hours or already
+    overdue), from the database at scrape time (the status-and-deadline index answers both)."""
+
+    def describe(self):
+        return list(self._families())
+
+    def _families(self):
+        return (
+            GaugeMetricFamily("disputes_open", "Disputes not yet decided (won, lost or closed)."),
+            GaugeMetricFamily(
+                "disputes_due_within_48h",
+                "Undecided disputes whose respond-by is within 48 hours or has passed.",
+            ),
+        )
+
+    def collect(self):
+        try:
+            counts = import_string("disputes.selectors.dispute_counts")
+        except ImportError:  # the app is not installed
+            return
+        try:
+            values = counts()
+        except DatabaseError as exc:
+            logger.warning("metrics: cannot count disputes: %s", exc)
+            return
+        for family, value in zip(self._families(), values, strict=True):
+            family.add_metric([], value)
+            yield family
+
+
 _DATABASE_REGISTRY = CollectorRegistry()
 _DATABASE_REGISTRY.register(
     StatusCountCollector("payments_by_status", "payments.Payment", "payments.models.AWAITING")
 )
 _DATABASE_REGISTRY.register(StatusCountCollector("refunds_by_status", "refunds.Refund"))
 _DATABASE_REGISTRY.register(DeliveryCollector())
+_DATABASE_REGISTRY.register(DisputeCollector())
 
 
 def exposition() -> bytes:

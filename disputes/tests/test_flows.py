@@ -278,3 +278,16 @@ def test_a_dispute_of_a_payment_not_ours_is_ignored(client, disputes, razorpay):
     assert deliver(client, envelope, event_id="evt_disp_unknown").status_code == 200
     assert WebhookEvent.objects.get(event_id="evt_disp_unknown").status == "ignored"
     assert not Dispute.objects.exists()
+
+
+def test_reconciliation_counts_what_lost_disputes_deducted(client, disputes, paid):
+    from backoffice.reconcile import daily_totals
+
+    lost = disputes.open(paid.razorpay_payment_id, amount=300)
+    disputes.resolve(lost["id"], "lost")
+    for event_id, envelope in disputes.webhooks():
+        deliver(client, envelope, event_id=event_id)
+
+    [total] = daily_totals(since=now() - timedelta(days=1), until=now() + timedelta(days=1))
+
+    assert (total.captured, total.refunded, total.deducted, total.net) == (1000, 0, 300, 700)

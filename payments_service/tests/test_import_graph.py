@@ -18,6 +18,7 @@ SERVICE_PACKAGES = (
     "payments_service",
     "clients",
     "refunds",
+    "disputes",
     "webhooks",
     "backoffice",
     "reliability",

@@ -128,12 +128,52 @@ def test_probes_and_metrics_answer_any_host_and_are_never_rate_limited(client, s
 
 
 def test_status_gauges_cost_one_group_by_query_per_model(client, django_assert_num_queries):
-    # payments, refunds, deliveries; then the pending deliveries' retry backlog and oldest age
-    with django_assert_num_queries(4) as queries:
+    # payments, refunds, deliveries; then the pending deliveries' retry backlog and oldest age;
+    # then the undecided disputes and those due within 48 h, in one query
+    with django_assert_num_queries(5) as queries:
         assert client.get("/metrics").status_code == 200
-    *grouped, pending = [query["sql"] for query in queries.captured_queries]
+    *grouped, pending, disputes = [query["sql"] for query in queries.captured_queries]
     assert all("GROUP BY" in sql for sql in grouped)
     assert "notifications_delivery" in pending and "MIN(" in pending
+    assert "disputes_dispute" in disputes
+
+
+def test_disputes_show_open_and_due_within_48_hours(client_app):
+    from datetime import timedelta
+
+    from disputes.models import Dispute
+    from payments_service.clock import now
+
+    paid = Payment.objects.create(
+        client_app=client_app,
+        external_ref="disputed",
+        amount=1000,
+        currency="INR",
+        status=PaymentStatus.CAPTURED,
+        razorpay_payment_id="pay_Disputed000001",
+    )
+
+    def dispute(number, status, respond_in):
+        Dispute.objects.create(
+            razorpay_dispute_id=f"disp_{number:014d}",
+            payment=paid,
+            razorpay_payment_id=paid.razorpay_payment_id,
+            amount=100,
+            currency="INR",
+            status=status,
+            respond_by=now() + respond_in,
+            opened_at=now(),
+            source="webhook",
+        )
+
+    dispute(1, "open", timedelta(days=5))
+    dispute(2, "under_review", timedelta(hours=47))
+    dispute(3, "action_required", timedelta(hours=-1))  # overdue
+    dispute(4, "lost", timedelta(hours=1))  # decided: neither
+
+    text = Client().get("/metrics").content.decode()
+
+    assert "\ndisputes_open 3.0\n" in text and "\ndisputes_due_within_48h 2.0\n" in text
 
 
 def test_deliveries_show_by_status_with_the_retry_backlog_and_the_oldest_waiting(client_app):
