@@ -32,7 +32,9 @@ class PaymentRefundsApi(ClientAppApi):
         operation_id="refunds_create",
         summary="Refund a payment, fully or in part",
         description="Without `amount`, refunds all that is left. The refund is `pending` until "
-        "Razorpay settles it.",
+        "Razorpay settles it; above the app's approval limit (off by default) it is "
+        "`awaiting_approval`, held but not sent until a person approves it (then `pending`) or "
+        "rejects it or it expires (`failed`, told as `refund.failed`).",
         request=RefundCreateInput,
         examples=examples.CREATE,
         responses={
