@@ -33,6 +33,11 @@ serve: install
 test: install
 	$(BIN)/python -m pytest
 
+# Tests over a million rows (PostgreSQL): outside `make test`'s time budget; CI runs them too.
+.PHONY: test-scale
+test-scale: install
+	$(BIN)/python -m pytest -m scale
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
