@@ -256,3 +256,14 @@ class QueuedTasks:
 @pytest.fixture
 def queued_tasks(db) -> QueuedTasks:
     return QueuedTasks()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's headless Chromium (reliability/browser.py); the test's own ORM calls between
+    page actions stay synchronous."""
+    from reliability.browser import chromium
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as browser:
+        yield browser

@@ -3,47 +3,15 @@ log in, find a payment by its externalRef, read its timeline, refund part of it,
 refund and the new status. Screenshots are kept under test-artifacts/."""
 
 import time
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
 
 from backoffice.tests.conftest import staff_user
-from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET, requires
+from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET
+from reliability.browser import ARTIFACTS, needs_chromium, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    requires(CHROMIUM.exists(), "Debian's chromium package (/usr/bin/chromium)"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # test itself between page actions are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def test_finance_operator_finds_and_refunds_a_payment(browser, live_server, razorpay, client_app):
@@ -60,13 +28,7 @@ def test_finance_operator_finds_and_refunds_a_payment(browser, live_server, razo
         webhook_url=f"{live_server.url}/webhooks/razorpay", webhook_secret=SIM_WEBHOOK_SECRET
     )
     staff_user("fiona", "finance", password="correct horse")
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "fiona")
-    page.fill("#id_password", "correct horse")
-    page.click("input[type=submit]")
+    page = sign_in(browser, live_server.url, "fiona")
 
     page.goto(f"{live_server.url}/admin/payments/payment/")
     page.fill("#searchbar", "shop-order-4711")
@@ -110,13 +72,7 @@ def test_finance_enrols_two_factor_signs_in_with_a_code_refunds_and_finds_it_aud
     handler = razorpay.pay(payment["razorpayOrderId"])
     assert api.post("/payments/confirm", handler, format="json").json()["status"] == "captured"
     staff_user("fiona", "finance", password="correct horse")
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "fiona")
-    page.fill("#id_password", "correct horse")
-    page.click("input[type=submit]")
+    page = sign_in(browser, live_server.url, "fiona")
     # A password is not enough for someone who can refund: first, an authenticator.
     page.goto(f"{live_server.url}/admin/payments/payment/")
     assert page.url.endswith("/admin/auth/user/two-factor/")
@@ -128,11 +84,8 @@ def test_finance_enrols_two_factor_signs_in_with_a_code_refunds_and_finds_it_aud
     assert page.locator("ul.recovery-codes li").count() == 10
 
     page.click("#logout-form button")
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "fiona")
-    page.fill("#id_password", "correct horse")
-    page.fill("#id_otp_token", totp_code(secret, ahead=1))  # the enrolment's code is spent
-    page.click("input[type=submit]")
+    # the enrolment's code is spent: the next one
+    page = sign_in(browser, live_server.url, "fiona", otp=totp_code(secret, ahead=1))
     page.goto(f"{live_server.url}/admin/payments/payment/?q=shop-order-2fa")
     assert page.url.endswith("?q=shop-order-2fa")
 

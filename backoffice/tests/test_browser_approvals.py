@@ -11,17 +11,9 @@ from backoffice.tests.conftest import staff_user
 from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET
 from payments_service.integrations.razorpay import get_gateway
 from refunds.models import Refund
+from reliability.browser import ARTIFACTS, sign_in
 
-from .test_browser import ARTIFACTS, browser, pytestmark  # noqa: F401  (the same Chromium)
-
-
-def sign_in(browser, live_server, username: str):  # noqa: F811
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse")
-    page.click("input[type=submit]")
-    return page
+from .test_browser import pytestmark  # noqa: F401  (the same marks)
 
 
 def decide(page, action: str, reason: str) -> str:
@@ -34,7 +26,7 @@ def decide(page, action: str, reason: str) -> str:
 
 
 def test_a_large_refund_waits_for_a_second_finance_user_then_is_processed(
-    browser,  # noqa: F811
+    browser,
     live_server,
     razorpay,
     client_app,
@@ -58,7 +50,7 @@ def test_a_large_refund_waits_for_a_second_finance_user_then_is_processed(
     staff_user("omar", "finance", password="correct horse")
     ARTIFACTS.mkdir(exist_ok=True)
 
-    fiona = sign_in(browser, live_server, "fiona")
+    fiona = sign_in(browser, live_server.url, "fiona")
     fiona.goto(f"{live_server.url}/admin/payments/payment/?q=shop-order-4eyes")
     fiona.check("input.action-select")
     fiona.select_option("select[name=action]", "refund")
@@ -76,7 +68,7 @@ def test_a_large_refund_waits_for_a_second_finance_user_then_is_processed(
     fiona.screenshot(path=str(ARTIFACTS / "refund-approval-refused.png"), full_page=True)
     assert Refund.objects.get().status == "awaiting_approval"
 
-    omar = sign_in(browser, live_server, "omar")
+    omar = sign_in(browser, live_server.url, "omar")
     omar.click("#refunds-awaiting-approval")  # the dashboard's figure leads to the queue
     assert omar.url.endswith("/admin/refunds/refundawaitingapproval/")
     assert "approved → pending" in decide(omar, "approve", "checked the return")

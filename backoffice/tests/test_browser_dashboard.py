@@ -10,13 +10,14 @@ from backoffice.tests.conftest import staff_user
 from conftest import INITIATE_BODY
 from payments.models import Payment, Source
 from payments.services import payment_sync
+from reliability.browser import ARTIFACTS, sign_in
 from webhooks.tests.events import sign
 
-from .test_browser import ARTIFACTS, browser, pytestmark  # noqa: F401  (the same Chromium)
+from .test_browser import pytestmark  # noqa: F401  (the same marks)
 
 
 def test_finance_reads_the_dashboard_and_follows_a_number_to_its_list(
-    browser,  # noqa: F811
+    browser,
     live_server,
     razorpay,
     client_app,
@@ -51,12 +52,7 @@ def test_finance_reads_the_dashboard_and_follows_a_number_to_its_list(
     )
 
     staff_user("fiona", "finance", password="correct horse")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "fiona")
-    page.fill("#id_password", "correct horse")
-    page.click("input[type=submit]")
+    page = sign_in(browser, live_server.url, "fiona")
 
     page.goto(f"{live_server.url}/admin/?window=24h")
     board = page.locator("#dashboard")

@@ -2,46 +2,16 @@
 simulator) opens a dispute, its webhook reaches the service, the console shows it, the
 operator contests it with a document, and the payment's page shows the dispute."""
 
-import time
-from pathlib import Path
-
 import pytest
 from rest_framework.test import APIClient
 
 from backoffice.tests.conftest import staff_user
-from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET, requires
+from conftest import INITIATE_BODY, SIM_WEBHOOK_SECRET
 from disputes.models import Dispute
+from reliability.browser import ARTIFACTS, needs_chromium, sign_in
+from reliability.waiting import wait_until
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    requires(CHROMIUM.exists(), "Debian's chromium package (/usr/bin/chromium)"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own ORM calls
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
-def _wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not (found := check()):
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.2)
-    return found
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def test_finance_contests_a_dispute_with_a_document_and_the_payment_shows_it(
@@ -62,15 +32,13 @@ def test_finance_contests_a_dispute_with_a_document_and_the_payment_shows_it(
         f"/_sim/payments/{handler['razorpay_payment_id']}/dispute",
         {"amount": 100000, "reason_code": "goods_not_received", "phase": "chargeback"},
     )
-    dispute = _wait_for(lambda: Dispute.objects.filter(razorpay_dispute_id=opened["id"]).first())
+    dispute = wait_until(
+        lambda: Dispute.objects.filter(razorpay_dispute_id=opened["id"]).first(),
+        timeout=30,
+        what="the dispute's webhook to reach the service",
+    )
     staff_user("fiona", "finance", password="correct horse")
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "fiona")
-    page.fill("#id_password", "correct horse")
-    page.click("input[type=submit]")
+    page = sign_in(browser, live_server.url, "fiona")
 
     page.goto(f"{live_server.url}/admin/disputes/dispute/")
     row = page.locator("#result_list tbody tr").first

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import requires
+from reliability.browser import chromium, needs_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "run_local.sh"
-CHROMIUM = Path("/usr/bin/chromium")
 SIM_KEY = ("rzp_test_L0calS1mulat0r", "local_simulator_key_secret")  # as run_local.sh sets
 
 
@@ -125,33 +124,23 @@ def test_a_busy_port_stops_make_run_at_once_naming_its_variable(tmp_path):
 
 def pay_in_the_browser(run: MakeRun) -> str:
     """Buy in the demo shop, pay on the checkout page, and come back: the payment's id."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{run.url}/")
-            page.click("text=Demo shop")
-            page.click("#buy")
-            page.wait_for_url(f"{run.sim_url}/_sim/checkout/**")
-            assert page.text_content("#prefill_name") == "Asha Demo"
-            assert page.input_value("input[name=email]") == "asha@example.com"
-            assert page.is_visible("input[name=card_number]")
-            assert not page.is_visible("input[name=vpa]")  # paying by card: no UPI field
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{run.url}/demo/shop?payment=*")
-            assert page.text_content("#status") == "captured"
-            return page.text_content("#payment-id")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{run.url}/")
+        page.click("text=Demo shop")
+        page.click("#buy")
+        page.wait_for_url(f"{run.sim_url}/_sim/checkout/**")
+        assert page.text_content("#prefill_name") == "Asha Demo"
+        assert page.input_value("input[name=email]") == "asha@example.com"
+        assert page.is_visible("input[name=card_number]")
+        assert not page.is_visible("input[name=vpa]")  # paying by card: no UPI field
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{run.url}/demo/shop?payment=*")
+        assert page.text_content("#status") == "captured"
+        return page.text_content("#payment-id")
 
 
-@requires(CHROMIUM.exists(), "Debian's chromium package (/usr/bin/chromium)")
+@needs_chromium
 @pytest.mark.timeout(150)
 def test_pay_restart_and_refund_with_make_run(tmp_path):
     port, sim_port = free_port(), free_port()
