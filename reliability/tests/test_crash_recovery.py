@@ -284,3 +284,64 @@ def test_refund_payment_killed_after_razorpay_answered_then_rerun_with_its_key_r
     assert [r.notes["refund_id"] for r in at_razorpay()] == [refund.id]
     assert Refund.objects.count() == 1
     assert_invariants()
+
+
+@postgres_only
+def test_approval_killed_before_its_send_is_sent_once_by_the_settle_chore(sim, initiate, settings):
+    """A real process approves a refund and is SIGKILLed right after the approval committed,
+    before Razorpay was asked: the settle chore sends it under its own key, once."""
+    from backoffice.chores import chore_execute, chores_ensure
+    from refunds.services import refund_create_keyed
+
+    body = initiate(externalRef="approve-crash").json()
+    APIClient().post("/payments/confirm", sim.pay(body["razorpayOrderId"]), format="json")
+    settings.REFUND_APPROVAL_THRESHOLD = {"INR": 500}
+    refund = refund_create_keyed(
+        key="t1",
+        payment=Payment.objects.get(pk=body["id"]),
+        amount=800,
+        reason="big",
+        requested_by="user:fiona",
+        source="admin",
+    )
+    assert refund.status == "awaiting_approval"
+    razorpay_payment_id = Payment.objects.get(pk=body["id"]).razorpay_payment_id
+    at_razorpay = lambda: get_gateway().payment_refunds(razorpay_payment_id)  # noqa: E731
+    approve = (
+        "from refunds.services import refund_approve; "
+        f"refund_approve(refund_id={refund.id!r}, approver='user:omar', reason='checked')"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": current_database_url(),
+        "RAZORPAY_API_BASE_URL": sim.url,
+        "RAZORPAY_TEST_KEY_ID": SIM_KEY_ID,
+        "RAZORPAY_TEST_SECRET_KEY": SIM_KEY_SECRET,
+        "CRASH_POINTS": "refund.approved",
+    }
+    approver = subprocess.Popen(  # our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "shell", "-c", approve],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(
+            lambda: Refund.objects.filter(pk=refund.pk, status="pending").exists(),
+            timeout=30,
+            what="the approval to commit",
+        )
+    finally:
+        approver.kill()  # SIGKILL, stalled at the crash point: the send never happens
+        approver.wait(timeout=10)
+    assert Refund.objects.get(pk=refund.pk).razorpay_refund_id is None
+    assert at_razorpay() == []
+
+    settings.CHORE_SETTLE_REFUNDS_AFTER_SECONDS = 0
+    chores_ensure()
+    chore_execute(name="settle_refunds")
+    chore_execute(name="settle_refunds")
+    assert [r.notes["refund_id"] for r in at_razorpay()] == [refund.id]
+    assert Refund.objects.count() == 1
+    assert_invariants()
