@@ -19,8 +19,7 @@ from notifications.services import event_record
 from payments.models import EVENT_ACTOR, Payment
 from payments.services import payment_lock, payment_record_disputes
 from payments_service.clock import now
-from payments_service.integrations.razorpay import Dispute as GatewayDispute
-from payments_service.integrations.razorpay import get_gateway
+from payments_service.integrations.razorpay import GatewayDispute, get_gateway
 
 from .errors import DisputeMismatch, DisputeNotRespondable, DisputePaymentUnknown
 from .models import RANK, RESPONDABLE, UNDECIDED, Dispute, DisputeStatus

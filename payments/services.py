@@ -16,8 +16,12 @@ from clients.models import ClientApp
 from notifications.services import event_record
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
-from payments_service.integrations.razorpay import GatewayError, Order, get_gateway
-from payments_service.integrations.razorpay import Payment as GatewayPayment
+from payments_service.integrations.razorpay import (
+    GatewayError,
+    GatewayOrder,
+    GatewayPayment,
+    get_gateway,
+)
 from payments_service.logs import log_context_bind
 from payments_service.metrics import PAYMENT_TRANSITIONS
 
@@ -202,7 +206,7 @@ def _claim_order(payment: Payment) -> bool:
     return free.update(order_claimed_until=_claim_deadline()) == 1
 
 
-def _order_for(payment: Payment, *, recovering: bool) -> Order:
+def _order_for(payment: Payment, *, recovering: bool) -> GatewayOrder:
     gateway = get_gateway()
     if recovering:
         for order in gateway.find_orders_by_receipt(payment.receipt):

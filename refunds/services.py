@@ -33,11 +33,11 @@ from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
 from payments_service.integrations.razorpay import (
+    GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
     get_gateway,
 )
-from payments_service.integrations.razorpay import Refund as GatewayRefund
 from payments_service.problems import ProblemError
 
 from .errors import (

@@ -8,9 +8,7 @@ from disputes.errors import DisputePaymentUnknown
 from payments import services as payments
 from payments.errors import PaymentNotFound
 from payments.models import Payment, Source
-from payments_service.integrations.razorpay import Dispute as GatewayDispute
-from payments_service.integrations.razorpay import Payment as GatewayPayment
-from payments_service.integrations.razorpay import Refund as GatewayRefund
+from payments_service.integrations.razorpay import GatewayDispute, GatewayPayment, GatewayRefund
 from refunds import services as refunds
 from refunds.errors import RefundPaymentUnknown
 from refunds.models import Refund

@@ -10,13 +10,13 @@ from requests.adapters import HTTPAdapter
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments_service.integrations.razorpay import (
     GatewayError,
+    GatewayOrder,
+    GatewayPayment,
+    GatewayRefund,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
-    Order,
-    Payment,
     RazorpayGateway,
-    Refund,
     get_gateway,
 )
 
@@ -75,7 +75,7 @@ def test_orders_payments_and_refunds_come_back_as_dataclasses(razorpay):
     order = gateway.create_order(
         amount=50000, currency="INR", receipt="pmt_receipt_1", notes={"a": "b"}
     )
-    assert isinstance(order, Order)
+    assert isinstance(order, GatewayOrder)
     assert order.id.startswith("order_") and len(order.id) == 20
     assert (order.amount, order.currency, order.status, order.notes) == (
         50000,
@@ -88,7 +88,7 @@ def test_orders_payments_and_refunds_come_back_as_dataclasses(razorpay):
 
     handler = razorpay.pay(order.id, outcome="authorized")
     payment = gateway.fetch_payment(handler["razorpay_payment_id"])
-    assert isinstance(payment, Payment)
+    assert isinstance(payment, GatewayPayment)
     assert (payment.status, payment.order_id, payment.amount) == ("authorized", order.id, 50000)
     assert gateway.order_payments(order.id) == [payment]
 
@@ -104,7 +104,7 @@ def test_orders_payments_and_refunds_come_back_as_dataclasses(razorpay):
         notes={"refund_id": "r1"},
         idempotency_key="refund-key-0001",
     )
-    assert isinstance(refund, Refund)
+    assert isinstance(refund, GatewayRefund)
     assert refund.id.startswith("rfnd_") and refund.amount == 20000
     same = gateway.create_refund(
         payment_id=payment.id,

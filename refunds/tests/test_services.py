@@ -7,8 +7,7 @@ import time
 import pytest
 
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange, Source
-from payments_service.integrations.razorpay import Refund as GatewayRefund
-from payments_service.integrations.razorpay import get_gateway
+from payments_service.integrations.razorpay import GatewayRefund, get_gateway
 from refunds import services
 from refunds.errors import RefundMismatch, RefundPaymentUnknown
 from refunds.models import Refund

@@ -7,19 +7,19 @@ from django.core.signals import setting_changed
 
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 from .gateway import RazorpayGateway
-from .types import Dispute, Document, Order, Payment, Refund
+from .types import Document, GatewayDispute, GatewayOrder, GatewayPayment, GatewayRefund
 
 __all__ = [
-    "Dispute",
     "Document",
+    "GatewayDispute",
     "GatewayError",
+    "GatewayOrder",
+    "GatewayPayment",
+    "GatewayRefund",
     "GatewayRejected",
     "GatewayTimeout",
     "GatewayUnavailable",
-    "Order",
-    "Payment",
     "RazorpayGateway",
-    "Refund",
     "get_gateway",
 ]
 

@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from payments_service.metrics import GATEWAY_CALLS
 
 from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
-from .types import Dispute, Document, Order, Payment, Refund
+from .types import Document, GatewayDispute, GatewayOrder, GatewayPayment, GatewayRefund
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -114,47 +114,49 @@ class RazorpayGateway:
     # --- orders ---------------------------------------------------------------------------
     def create_order(
         self, *, amount: int, currency: str, receipt: str, notes: dict[str, str]
-    ) -> Order:
+    ) -> GatewayOrder:
         """Not retried: Razorpay has no idempotency for orders. A caller that loses the answer
         finds the order again with `find_orders_by_receipt`."""
         data = {"amount": amount, "currency": currency, "receipt": receipt, "notes": notes}
-        return Order.from_api(self._call("order.create", lambda: self._client.order.create(data)))
+        return GatewayOrder.from_api(
+            self._call("order.create", lambda: self._client.order.create(data))
+        )
 
-    def find_orders_by_receipt(self, receipt: str) -> list[Order]:
+    def find_orders_by_receipt(self, receipt: str) -> list[GatewayOrder]:
         answer = self._call(
             "order.all", lambda: self._client.order.all({"receipt": receipt}), safe=True
         )
-        return [Order.from_api(item) for item in answer.get("items", [])]
+        return [GatewayOrder.from_api(item) for item in answer.get("items", [])]
 
-    def list_orders(self, *, created_from: int, created_to: int) -> list[Order]:
+    def list_orders(self, *, created_from: int, created_to: int) -> list[GatewayOrder]:
         """Every order created in [from, to] (unix seconds), a page of 100 at a time."""
-        orders: list[Order] = []
+        orders: list[GatewayOrder] = []
         while True:
             query = {"from": created_from, "to": created_to, "count": 100, "skip": len(orders)}
             answer = self._call("order.all", lambda q=query: self._client.order.all(q), safe=True)
-            page = [Order.from_api(item) for item in answer.get("items", [])]
+            page = [GatewayOrder.from_api(item) for item in answer.get("items", [])]
             orders += page
             if len(page) < 100:
                 return orders
 
-    def fetch_order(self, order_id: str) -> Order:
-        return Order.from_api(
+    def fetch_order(self, order_id: str) -> GatewayOrder:
+        return GatewayOrder.from_api(
             self._call("order.fetch", lambda: self._client.order.fetch(order_id), safe=True)
         )
 
-    def order_payments(self, order_id: str) -> list[Payment]:
+    def order_payments(self, order_id: str) -> list[GatewayPayment]:
         answer = self._call(
             "order.payments", lambda: self._client.order.payments(order_id), safe=True
         )
-        return [Payment.from_api(item) for item in answer.get("items", [])]
+        return [GatewayPayment.from_api(item) for item in answer.get("items", [])]
 
     # --- payments -------------------------------------------------------------------------
-    def fetch_payment(self, payment_id: str) -> Payment:
-        return Payment.from_api(
+    def fetch_payment(self, payment_id: str) -> GatewayPayment:
+        return GatewayPayment.from_api(
             self._call("payment.fetch", lambda: self._client.payment.fetch(payment_id), safe=True)
         )
 
-    def capture_payment(self, *, payment_id: str, amount: int, currency: str) -> Payment:
+    def capture_payment(self, *, payment_id: str, amount: int, currency: str) -> GatewayPayment:
         """Capturing twice is harmless: Razorpay's "already captured" answer becomes a fetch."""
         try:
             answer = self._call(
@@ -165,7 +167,7 @@ class RazorpayGateway:
             if _ALREADY_CAPTURED not in exc.detail:
                 raise
             return self.fetch_payment(payment_id)
-        return Payment.from_api(answer)
+        return GatewayPayment.from_api(answer)
 
     # --- refunds --------------------------------------------------------------------------
     def create_refund(
@@ -176,7 +178,7 @@ class RazorpayGateway:
         speed: str,
         notes: dict[str, str],
         idempotency_key: str,
-    ) -> Refund:
+    ) -> GatewayRefund:
         """Safe to retry: Razorpay answers the same refund again for the same key and body."""
         data = {"amount": amount, "speed": speed, "notes": notes}
         headers = {"X-Refund-Idempotency": idempotency_key}
@@ -185,36 +187,36 @@ class RazorpayGateway:
             lambda: self._client.payment.refund(payment_id, data, headers=dict(headers)),
             safe=True,
         )
-        return Refund.from_api(answer)
+        return GatewayRefund.from_api(answer)
 
-    def fetch_refund(self, refund_id: str) -> Refund:
-        return Refund.from_api(
+    def fetch_refund(self, refund_id: str) -> GatewayRefund:
+        return GatewayRefund.from_api(
             self._call("refund.fetch", lambda: self._client.refund.fetch(refund_id), safe=True)
         )
 
-    def payment_refunds(self, payment_id: str) -> list[Refund]:
+    def payment_refunds(self, payment_id: str) -> list[GatewayRefund]:
         answer = self._call(
             "payment.refunds",
             lambda: self._client.payment.fetch_multiple_refund(payment_id, {"count": 100}),
             safe=True,
         )
-        return [Refund.from_api(item) for item in answer.get("items", [])]
+        return [GatewayRefund.from_api(item) for item in answer.get("items", [])]
 
     # --- disputes -------------------------------------------------------------------------
-    def fetch_dispute(self, dispute_id: str) -> Dispute:
-        return Dispute.from_api(
+    def fetch_dispute(self, dispute_id: str) -> GatewayDispute:
+        return GatewayDispute.from_api(
             self._call("dispute.fetch", lambda: self._client.dispute.fetch(dispute_id), safe=True)
         )
 
-    def list_disputes(self, *, count: int = 100, skip: int = 0) -> list[Dispute]:
+    def list_disputes(self, *, count: int = 100, skip: int = 0) -> list[GatewayDispute]:
         """One page of disputes, newest first."""
         query = {"count": count, "skip": skip}
         answer = self._call("dispute.all", lambda: self._client.dispute.all(query), safe=True)
-        return [Dispute.from_api(item) for item in answer.get("items", [])]
+        return [GatewayDispute.from_api(item) for item in answer.get("items", [])]
 
-    def accept_dispute(self, dispute_id: str) -> Dispute:
+    def accept_dispute(self, dispute_id: str) -> GatewayDispute:
         """Concedes the dispute: Razorpay makes it `lost` and deducts its amount."""
-        return Dispute.from_api(
+        return GatewayDispute.from_api(
             self._call("dispute.accept", lambda: self._client.dispute.accept(dispute_id, {}))
         )
 
@@ -226,7 +228,7 @@ class RazorpayGateway:
         amount: int,
         document_ids: list[str],
         submit: bool,
-    ) -> Dispute:
+    ) -> GatewayDispute:
         """Sends evidence: saved as a draft, or submitted for review (`submit`). The documents
         go as Razorpay's `others` evidence, of type `merchant_evidence`."""
         data = {
@@ -235,7 +237,7 @@ class RazorpayGateway:
             "others": [{"type": "merchant_evidence", "document_ids": document_ids}],
             "action": "submit" if submit else "draft",
         }
-        return Dispute.from_api(
+        return GatewayDispute.from_api(
             self._call("dispute.contest", lambda: self._client.dispute.contest(dispute_id, data))
         )
 

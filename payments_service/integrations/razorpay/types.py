@@ -9,7 +9,7 @@ def _notes(raw) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Order:
+class GatewayOrder:
     id: str
     amount: int
     currency: str
@@ -21,7 +21,7 @@ class Order:
     notes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_api(cls, data: dict) -> "Order":
+    def from_api(cls, data: dict) -> "GatewayOrder":
         return cls(
             id=data["id"],
             amount=int(data["amount"]),
@@ -36,7 +36,7 @@ class Order:
 
 
 @dataclass(frozen=True)
-class Payment:
+class GatewayPayment:
     id: str
     order_id: str | None
     amount: int
@@ -55,7 +55,7 @@ class Payment:
     created_at: int
 
     @classmethod
-    def from_api(cls, data: dict) -> "Payment":
+    def from_api(cls, data: dict) -> "GatewayPayment":
         return cls(
             id=data["id"],
             order_id=data.get("order_id"),
@@ -78,7 +78,7 @@ class Payment:
 
 
 @dataclass(frozen=True)
-class Refund:
+class GatewayRefund:
     id: str
     payment_id: str
     amount: int
@@ -90,7 +90,7 @@ class Refund:
     notes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_api(cls, data: dict) -> "Refund":
+    def from_api(cls, data: dict) -> "GatewayRefund":
         return cls(
             id=data["id"],
             payment_id=data["payment_id"],
@@ -120,7 +120,7 @@ EVIDENCE_DOCUMENT_FIELDS = (
 
 
 @dataclass(frozen=True)
-class Dispute:
+class GatewayDispute:
     """A chargeback (or retrieval, fraud, arbitration...) raised on a payment by the bank."""
 
     id: str
@@ -139,7 +139,7 @@ class Dispute:
     evidence_documents: tuple[str, ...] = ()
 
     @classmethod
-    def from_api(cls, data: dict) -> "Dispute":
+    def from_api(cls, data: dict) -> "GatewayDispute":
         evidence = data.get("evidence") or {}
         if not isinstance(evidence, dict):
             raise TypeError("evidence is not an object")
