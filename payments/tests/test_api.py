@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from datetime import timedelta
 
 import pytest
 from rest_framework.test import APIClient
@@ -238,6 +239,21 @@ def test_gateway_timeout_is_504_and_the_retry_finds_the_order_instead_of_a_secon
     assert [order.id for order in orders] == [retried.json()["razorpayOrderId"]]
 
 
+def test_retrying_one_of_two_failed_initiations_completes_it_and_leaves_the_other_unclaimed(
+    initiate, razorpay
+):
+    razorpay.faults(error_rate=1.0, error_status=503)
+    assert initiate(key="a1", externalRef="order_a").status_code == 502
+    assert initiate(key="b1", externalRef="order_b").status_code == 502
+    razorpay.faults()
+
+    retried = initiate(key="a2", externalRef="order_a")
+    assert retried.status_code == 201
+    other = Payment.objects.get(external_ref="order_b")
+    assert (other.razorpay_order_id, other.order_claimed_until) == (None, None)
+    assert initiate(key="b2", externalRef="order_b").status_code == 201
+
+
 class Crash(BaseException):
     """Stands for the process dying: nothing after it runs, no handler releases anything."""
 
@@ -268,3 +284,44 @@ def test_crash_after_order_creation_is_recovered_by_receipt(
     assert [order.id for order in get_gateway().find_orders_by_receipt(payment.id)] == [
         created[0].id
     ]
+
+
+def test_a_payment_whose_order_another_request_is_making_is_409_until_that_claim_lapses(
+    initiate, razorpay, settings, monkeypatch
+):
+    """Whoever makes the order holds a claim on the payment; a request that died holding it
+    (or is still at work) makes every other request for the externalRef wait, not make a
+    second order, until the claim lapses."""
+
+    def crash_before_the_order(payment, *, recovering):
+        raise Crash
+
+    def request_that_dies(key: str):
+        with monkeypatch.context() as patch:
+            patch.setattr(services, "_order_for", crash_before_the_order)
+            with pytest.raises(Crash):
+                initiate(key=key)
+
+    def lapse_claims():
+        later = services.now() + timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS + 1)
+        monkeypatch.setattr(services, "now", lambda: later)
+
+    def assert_waits(key: str):
+        busy = initiate(key=key)
+        assert busy.status_code == 409
+        assert busy.json()["code"] == "payment_in_progress"
+        assert busy["Retry-After"].isdigit()
+
+    request_that_dies("k1")  # inserted the payment with its claim
+    payment = Payment.objects.get()
+    assert_waits("k2")
+    lapse_claims()
+    request_that_dies("k3")  # took the lapsed claim over, and died holding it in turn
+    assert_waits("k4")
+    lapse_claims()
+
+    completed = initiate(key="k5")
+    assert completed.status_code == 201
+    assert completed.json()["id"] == payment.id
+    orders = get_gateway().find_orders_by_receipt(payment.id)
+    assert [order.id for order in orders] == [completed.json()["razorpayOrderId"]]

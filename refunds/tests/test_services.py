@@ -26,12 +26,14 @@ def processed_at_gateway(refund_id: str, timeout: float = 5.0) -> GatewayRefund:
     return snapshot
 
 
-def dashboard_refund(payment: dict, amount: int, key: str = "dashboard-1") -> GatewayRefund:
+def dashboard_refund(
+    payment: dict, amount: int, key: str = "dashboard-1", speed: str = "normal"
+) -> GatewayRefund:
     """A refund made in Razorpay's dashboard: this service never asked for it."""
     return get_gateway().create_refund(
         payment_id=payment["razorpayPaymentId"],
         amount=amount,
-        speed="normal",
+        speed=speed,
         notes={"by": "finance"},
         idempotency_key=key,
     )
@@ -56,6 +58,28 @@ def test_dashboard_refund_is_recorded_and_linked_then_processed(payment):
     paid = Payment.objects.get(pk=payment["id"])
     assert (paid.status, paid.amount_refunded) == ("partially_refunded", 300)
     assert Refund.objects.count() == 1
+
+
+def test_a_dashboard_refund_is_told_to_the_app_with_razorpays_refund_id(api, payment):
+    made = dashboard_refund(payment, 300)
+    recorded = services.refund_apply_gateway(refund=made, source=Source.WEBHOOK)
+    assert api.get(f"/refunds/{recorded.id}").json()["razorpayRefundId"] == made.id
+    (told,) = api.get("/events", {"type": "refund.created"}).json()["results"]
+    assert told["actor"] == "razorpay"
+    assert (told["data"]["id"], told["data"]["razorpayRefundId"]) == (recorded.id, made.id)
+    assert (told["data"]["amount"], told["data"]["status"]) == (300, "pending")
+
+
+@pytest.mark.parametrize(
+    ("requested", "recorded"),
+    [("optimum", "optimum"), ("normal", "normal"), ("instant", "normal")],
+    ids=["optimum", "normal", "a-speed-unknown-here"],
+)
+def test_a_dashboard_refund_keeps_the_speed_asked_of_razorpay(api, payment, requested, recorded):
+    made = dashboard_refund(payment, 300, speed="normal" if requested == "instant" else requested)
+    made = dataclasses.replace(made, speed_requested=requested)
+    local = services.refund_apply_gateway(refund=made, source=Source.WEBHOOK)
+    assert api.get(f"/refunds/{local.id}").json()["speedRequested"] == recorded
 
 
 def test_refund_of_a_duplicate_capture_is_linked_but_not_counted(payment, refund):

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from payments.models import Payment
+from payments.models import Payment, PaymentStatusChange
 from refunds.models import Refund
 from webhooks.models import WebhookEvent
 from webhooks.tests.events import deliver, event, payment_entity, refund_entity
@@ -121,4 +121,45 @@ def test_refund_of_an_unknown_payment_is_ignored(client, razorpay):
     snapshot = payment_entity(order_id="order_Unknown0000001", payment_id="pay_Unknown00000001")
     response = deliver(client, event("refund.processed", snapshot, refund=entity))
     assert response.json()["status"] == "ignored"
+    assert not Refund.objects.exists()
+
+
+def test_a_refund_event_before_its_payments_capture_captures_then_refunds_it(
+    client, order, razorpay
+):
+    # Paid at Razorpay; neither confirm nor payment.captured has reached us yet.
+    paid = razorpay.pay(order.razorpay_order_id)
+    entity = refund_entity(
+        razorpay_id="rfnd_Dashboard00010", payment_id=paid["razorpay_payment_id"], amount=400
+    )
+    snapshot = payment_entity(
+        order_id=order.razorpay_order_id,
+        payment_id=paid["razorpay_payment_id"],
+        amount_refunded=400,
+        refund_status="partial",
+    )
+    response = deliver(client, event("refund.processed", snapshot, refund=entity))
+    assert (response.status_code, response.json()["status"]) == (200, "processed")
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == ("partially_refunded", 400)
+    stored = WebhookEvent.objects.get()
+    changes = PaymentStatusChange.objects.filter(payment=order, source="webhook")
+    assert [(c.to_status, c.actor) for c in changes] == [
+        ("captured", stored.event_id),
+        ("partially_refunded", stored.event_id),
+    ]
+
+
+def test_a_refund_event_without_a_payment_of_ours_is_ignored_naming_razorpays_payment(
+    client, razorpay
+):
+    entity = refund_entity(
+        razorpay_id="rfnd_Unknown0000002", payment_id="pay_Unknown00000002", amount=100
+    )
+    envelope = event("refund.processed", {}, refund=entity)
+    del envelope["payload"]["payment"]  # the refund alone: nothing to capture first
+    envelope["contains"] = ["refund"]
+    response = deliver(client, envelope)
+    assert response.json()["status"] == "ignored"
+    assert "pay_Unknown00000002" in WebhookEvent.objects.get().last_error
     assert not Refund.objects.exists()
