@@ -18,9 +18,11 @@ from audit.selectors import audit_entries_for
 from audit.services import audit_record
 from notifications.models import Event
 from payments import services as payment_services
+from payments.currencies import money, to_minor_units
 from payments.models import Payment, PaymentStatus, Source
-from payments_service.admin import ReadOnlyAdmin
+from payments_service.admin import ReadOnlyAdmin, badge, id_column, id_link, utc_text, when
 from payments_service.clock import now
+from payments_service.pii import mask_email, mask_phone
 from payments_service.problems import ProblemError
 from refunds import services as refund_services
 from refunds.models import Refund, RefundAwaitingApproval, RefundStatus
@@ -28,7 +30,6 @@ from webhooks.models import WebhookEvent
 
 from .chores import CHORES, chore_run_now, reconcile_task
 from .csv_export import CsvExportMixin
-from .display import badge, mask_email, mask_phone, money, to_minor_units
 from .models import Chore, ReconciliationReport
 
 
@@ -72,21 +73,61 @@ def _start_of(day):
 
 
 _ATTEMPT_LOOKUPS = {"attempts__status", "attempts__error_reason"}
+_REFUNDABLE = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
+# Posted by a button on an object's own page and carried through its confirmation: once done,
+# back to that page rather than the list.
+FROM_PAGE = "_from_page"
+
+
+def confirmation_page(model_admin, request, *, title, action, form, objects, columns, empty):
+    """The page every admin action that moves money shows before it runs: the objects it
+    acts on (`columns`: (header, cell of an object) pairs), the form asking why, and a
+    confirm button posting the same action again with `confirm`."""
+    opts = model_admin.model._meta
+    from_page = FROM_PAGE in request.POST
+    back = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    rows = [(obj.pk, [cell(obj) for _, cell in columns]) for obj in objects]
+    if from_page and len(rows) == 1:
+        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[0][0]])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "action": action,
+        "form": form,
+        "opts": opts,
+        "headers": [header for header, _ in columns],
+        "rows": rows,
+        "empty": empty,
+        "back": back,
+        "from_page": from_page,
+    }
+    return TemplateResponse(request, "backoffice/confirm.html", context)
+
+
+def back_to_page(request, model_admin, queryset):
+    """After an action run from an object's own page: that page again (None: the list)."""
+    if FROM_PAGE not in request.POST or len(queryset) != 1:
+        return None
+    opts = model_admin.model._meta
+    return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", queryset[0].pk)
+
+
 # The home page shows the dashboard above the list of tables (backoffice/dashboard.py).
 admin.site.index_template = "backoffice/admin_index.html"
 
 
 @admin.register(Payment)
 class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
+    # What staff look for first, in a width a 1366 px screen shows whole (the contact is on
+    # the payment's page and in the search).
     list_display = [
         "id",
-        "external_ref",
-        "client_app",
         "status_badge",
         "amount_shown",
         "refunded_shown",
+        "external_ref",
+        "client_app",
         "email_masked",
-        "contact_masked",
         "created_at",
     ]
     list_filter = ["status", "client_app", "currency", "created_at"]
@@ -128,13 +169,14 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         "updated_at",
     ]
     actions = ["sync_from_razorpay", "capture", "refund", "export_csv"]
+    change_form_template = "backoffice/payment_change_form.html"
     csv_columns = [
         ("id", "id"),
         ("source_app", "client_app__name"),
         ("external_ref", "external_ref"),
         ("status", "status"),
-        ("amount", "amount"),
-        ("amount_refunded", "amount_refunded"),
+        ("amount_minor_units", "amount"),
+        ("amount_refunded_minor_units", "amount_refunded"),
         ("currency", "currency"),
         ("razorpay_order_id", "razorpay_order_id"),
         ("razorpay_payment_id", "razorpay_payment_id"),
@@ -178,6 +220,24 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     def contact_masked(self, payment: Payment) -> str:
         return mask_phone(payment.contact)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The payment's page, with a button for each list action this user may run on it
+        now: it posts to the list's action, so the same confirmation page, form, permission
+        check and service run as when it is picked in the list."""
+        payment = self.get_object(request, object_id)
+        allowed = self.get_actions(request)
+        buttons = [
+            (action, label)
+            for action, label, applies in (
+                ("refund", "Refund…", payment is not None and payment.status in _REFUNDABLE),
+                ("capture", "Capture…", payment is not None and payment.status == "authorized"),
+                ("sync_from_razorpay", "Sync from Razorpay…", payment is not None),
+            )
+            if applies and action in allowed
+        ]
+        context = {**(extra_context or {}), "action_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
     @admin.display(description="timeline")
     def timeline(self, payment: Payment):
         rows = sorted(_timeline(payment), key=lambda row: row[0])
@@ -186,7 +246,7 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         body = format_html_join(
             "",
             '<tr><td style="white-space:nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
-            ((f"{when:%Y-%m-%d %H:%M:%S}", kind, what, who) for when, kind, what, who in rows),
+            ((when(at), kind, what, who) for at, kind, what, who in rows),
         )
         return format_html(
             '<table class="timeline"><thead><tr><th>when (UTC)</th><th>what</th>'
@@ -250,23 +310,21 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         reason (the payment's timeline shows those same rows)."""
         form = form_class(request.POST if "confirm" in request.POST else None)
         if not form.is_bound or not form.is_valid():
-            return TemplateResponse(
+            return confirmation_page(
+                self,
                 request,
-                "backoffice/confirm_action.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": title,
-                    "action": action,
-                    "payments": queryset,
-                    "form": form,
-                    "opts": self.model._meta,
-                },
+                title=title,
+                action=action,
+                form=form,
+                objects=queryset,
+                columns=PAYMENT_COLUMNS,
+                empty="None of the selected payments qualifies.",
             )
         for payment in queryset:
             try:
                 result = perform(payment, form)
             except ProblemError as exc:
-                self.message_user(request, f"{payment.id}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"Payment {payment.id}: {exc.detail}", messages.ERROR)
                 continue
             audit_record(
                 actor=request.user.get_username(),
@@ -277,8 +335,11 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
                 reason=form.cleaned_data["reason"],
                 detail=_audit_detail(result),
             )
-            self.message_user(request, f"{payment.id}: {title.lower()} → {_outcome(result)}")
-        return None
+            # "Payment …" first: the admin capitalises a message's first letter (`pmt_` stays).
+            self.message_user(
+                request, f"Payment {payment.id}: {title.lower()} → {_outcome(result)}"
+            )
+        return back_to_page(request, self, queryset)
 
     def get_urls(self):
         reconciliation = path(
@@ -310,7 +371,7 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             what = "The fix" if fix else "A reconciliation"
             self.message_user(
                 request,
-                f"{what} of {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} is queued; its "
+                f"{what} of {utc_text(since)} to {utc_text(until)} is queued; its "
                 "report appears here once the worker has run it.",
             )
             return redirect(request.path)
@@ -340,6 +401,21 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return TemplateResponse(request, "backoffice/reconciliation.html", context)
 
 
+PAYMENT_COLUMNS = [
+    ("payment", lambda p: id_link(p.id)),
+    ("externalRef", lambda p: p.external_ref),
+    ("status", lambda p: badge(p.status)),
+    ("amount", lambda p: money(p.amount, p.currency)),
+    ("refunded", lambda p: money(p.amount_refunded, p.currency)),
+]
+REFUND_COLUMNS = [
+    ("refund", lambda r: id_link(r.id)),
+    ("payment", lambda r: id_link(r.payment_id)),
+    ("amount", lambda r: money(r.amount, r.currency)),
+    ("reason", lambda r: r.reason),
+    ("asked by", lambda r: r.requested_by),
+    ("approve by", lambda r: when(r.approval_expires_at)),
+]
 # The admin's payment actions, as the audit trail names them.
 AUDITED = {
     "sync_from_razorpay": Action.PAYMENT_SYNC,
@@ -377,14 +453,15 @@ def _timeline(payment: Payment):
         note = f" — {event.last_error}" if event.last_error else ""
         yield event.received_at, "webhook", f"{event.event_type} {event.status}{note}", "razorpay"
     for refund in payment.refunds.all():
-        what = f"{refund.id} {money(refund.amount, refund.currency)} {refund.status}"
+        what = f" {money(refund.amount, refund.currency)} {refund.status}"
         if refund.reason:
             what += f" — {refund.reason}"
         if refund.status == RefundStatus.AWAITING_APPROVAL and refund.approval_expires_at:
-            what += f" (to approve by {refund.approval_expires_at:%Y-%m-%d %H:%M} UTC)"
+            what = format_html("{} (to approve by {})", what, when(refund.approval_expires_at))
         elif refund.failure_reason:
             what += f" ({refund.failure_reason})"
-        yield refund.created_at, "refund", what, refund.requested_by
+        shown = format_html("{}{}", id_link(refund.id), what)
+        yield refund.created_at, "refund", shown, refund.requested_by
     # What the client app was told, and how far each delivery to its endpoints got.
     told = Event.objects.filter(
         object_id__in=[payment.pk, *(refund.id for refund in payment.refunds.all())]
@@ -396,13 +473,18 @@ def _timeline(payment: Payment):
     disputes = list(payment.disputes.all())
     for dispute in disputes:
         what = (
-            f"{dispute.id} ({dispute.razorpay_dispute_id})"
+            f" ({dispute.razorpay_dispute_id})"
             f" {money(dispute.amount, dispute.currency)} {dispute.get_status_display()}"
-            f" — {dispute.reason_code}, {dispute.phase};"
-            f" respond by {dispute.respond_by:%Y-%m-%d %H:%M} UTC"
+            f" — {dispute.reason_code}, {dispute.phase}; respond by "
         )
-        if dispute.amount_deducted:
-            what += f"; {money(dispute.amount_deducted, dispute.currency)} deducted"
+        deducted = (
+            f"; {money(dispute.amount_deducted, dispute.currency)} deducted"
+            if dispute.amount_deducted
+            else ""
+        )
+        what = format_html(
+            "{}{}{}{}", id_link(dispute.id), what, when(dispute.respond_by), deducted
+        )
         yield dispute.opened_at, "dispute", what, "razorpay"
     # The audit trail's own rows: the audit list and this timeline are two views of them.
     entries = [
@@ -427,7 +509,7 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
 
     list_display = [
         "id",
-        "payment",
+        id_column("payment_id", "payment"),
         "status_badge",
         "amount_shown",
         "speed_requested",
@@ -451,7 +533,7 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
         ("payment", "payment_id"),
         ("source_app", "payment__client_app__name"),
         ("status", "status"),
-        ("amount", "amount"),
+        ("amount_minor_units", "amount"),
         ("currency", "currency"),
         ("razorpay_refund_id", "razorpay_refund_id"),
         ("speed_requested", "speed_requested"),
@@ -487,7 +569,7 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
 
     list_display = [
         "id",
-        "payment_link",
+        id_column("payment_id", "payment"),
         "amount_shown",
         "reason",
         "requested_by",
@@ -512,11 +594,6 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
     def has_approve_permission(self, request) -> bool:
         return request.user.has_perm("refunds.approve_refund")
 
-    @admin.display(description="payment", ordering="payment")
-    def payment_link(self, refund: Refund):
-        url = reverse("admin:payments_payment_change", args=[refund.payment_id])
-        return format_html('<a href="{}">{}</a>', url, refund.payment_id)
-
     @admin.display(description="amount", ordering="amount")
     def amount_shown(self, refund: Refund) -> str:
         return money(refund.amount, refund.currency)
@@ -534,17 +611,15 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
         which refuses one its approver asked for, or one already decided (or expired)."""
         form = ReviewForm(request.POST if "confirm" in request.POST else None)
         if not form.is_bound or not form.is_valid():
-            return TemplateResponse(
+            return confirmation_page(
+                self,
                 request,
-                "backoffice/confirm_refund_review.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": f"{title} refunds",
-                    "action": action,
-                    "refunds": queryset,
-                    "form": form,
-                    "opts": self.model._meta,
-                },
+                title=f"{title} refunds",
+                action=action,
+                form=form,
+                objects=queryset,
+                columns=REFUND_COLUMNS,
+                empty="None of the selected refunds is awaiting approval.",
             )
         for refund in queryset:
             try:
@@ -609,8 +684,8 @@ class ChoreAdmin(ReadOnlyAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    f"{r.started_at:%Y-%m-%d %H:%M:%S}",
-                    r.finished_at or "—",
+                    when(r.started_at),
+                    when(r.finished_at),
                     r.outcome,
                     r.worker,
                     r.detail,
@@ -632,9 +707,11 @@ class ChoreAdmin(ReadOnlyAdmin):
     def run_now(self, request, queryset):
         for chore in queryset:
             if chore_run_now(name=chore.name):
-                self.message_user(request, f"{chore.name}: queued; the worker runs it next.")
+                self.message_user(request, f"Chore {chore.name}: queued; the worker runs it next.")
             else:
-                self.message_user(request, f"{chore.name}: already running.", messages.WARNING)
+                self.message_user(
+                    request, f"Chore {chore.name}: already running.", messages.WARNING
+                )
 
 
 @admin.register(AuditEntry)
@@ -661,10 +738,7 @@ class AuditEntryAdmin(CsvExportMixin, ReadOnlyAdmin):
 
     @admin.display(description="object", ordering="object_id")
     def object_shown(self, entry: AuditEntry):
-        if entry.object_type == "payment":
-            url = reverse("admin:payments_payment_change", args=[entry.object_id])
-            return format_html('<a href="{}">payment {}</a>', url, entry.object_id)
-        return f"{entry.object_type.replace('_', ' ')} {entry.object_id}"
+        return format_html("{} {}", entry.object_type.replace("_", " "), id_link(entry.object_id))
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):

@@ -15,12 +15,12 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Trunc
 from django.urls import reverse
 
+from payments.currencies import money
 from payments.models import PAID, Payment, PaymentAttempt
 from payments_service.clock import now
 from refunds.models import Refund, RefundStatus
 from webhooks.models import WebhookEvent
 
-from .display import money
 from .models import Chore, ReconciliationReport
 
 WINDOWS = {

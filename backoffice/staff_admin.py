@@ -22,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Via
+from payments_service.admin import TimesInUtc
 
 from .two_factor import (
     has_device,
@@ -95,7 +96,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(TimesInUtc, UserAdmin):
     list_display = [*UserAdmin.list_display, "two_factor"]
     actions = ["log_out_everywhere", "reset_two_factor"]
 
@@ -110,7 +111,7 @@ class StaffUserAdmin(UserAdmin):
     def log_out_everywhere(self, request, queryset):
         for user in queryset:
             ended = sessions_end(user=user, actor=request.user.get_username(), via=Via.ADMIN)
-            self.message_user(request, f"{user.get_username()}: {ended} session(s) ended.")
+            self.message_user(request, f"User {user.get_username()}: {ended} session(s) ended.")
 
     @admin.action(description="Reset two-factor (a lost device)", permissions=["superuser"])
     def reset_two_factor(self, request, queryset):
@@ -118,8 +119,8 @@ class StaffUserAdmin(UserAdmin):
             two_factor_reset(user=user, actor=request.user.get_username(), via=Via.ADMIN)
             self.message_user(
                 request,
-                f"{user.get_username()}: authenticator and recovery codes removed, signed out; "
-                "they enrol again at their next sign-in.",
+                f"User {user.get_username()}: authenticator and recovery codes removed, signed out;"
+                " they enrol again at their next sign-in.",
                 messages.WARNING,
             )
 
@@ -163,7 +164,7 @@ admin.site.unregister(AccessAttempt)
 
 
 @admin.register(AccessAttempt)
-class LockoutAdmin(AccessAttemptAdmin):
+class LockoutAdmin(TimesInUtc, AccessAttemptAdmin):
     """Failed sign-ins per account, for superusers; lifting a lockout is audited (deleting the
     rows by hand, which would lift it unrecorded, is not offered)."""
 
@@ -190,4 +191,4 @@ class LockoutAdmin(AccessAttemptAdmin):
     def lift_lockout(self, request, queryset):
         for username in sorted(set(queryset.values_list("username", flat=True))):
             lockout_lift(username=username, actor=request.user.get_username(), via=Via.ADMIN)
-            self.message_user(request, f"{username}: may sign in again.")
+            self.message_user(request, f"User {username}: may sign in again.")

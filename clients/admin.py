@@ -6,26 +6,20 @@ from django.contrib import admin, messages
 
 from audit.models import Action, Via
 from audit.services import audit_record
-from payments_service.admin import ReadOnlyAdmin
+from payments_service.admin import ReadOnlyAdmin, ReadOnlyInline, TimesInUtc
 
 from .auth import forget_checked_keys
 from .models import ApiKey, ClientApp, IdempotencyKey
 from .services import api_key_issue, api_key_revoke_all, api_key_rotate
 
 
-class ApiKeyInline(admin.TabularInline):
+class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
     fields = ["prefix", "created_at", "expires_at", "revoked_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ClientApp)
-class ClientAppAdmin(admin.ModelAdmin):
+class ClientAppAdmin(TimesInUtc, admin.ModelAdmin):
     list_display = ["name", "id", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "id"]

@@ -12,9 +12,9 @@ from django.utils.html import format_html
 
 from audit.models import Action, Via
 from audit.services import audit_record
-from backoffice.display import badge, money, to_minor_units
+from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
-from payments_service.admin import ReadOnlyAdmin
+from payments_service.admin import ReadOnlyAdmin, badge, id_column, when
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 
@@ -47,7 +47,7 @@ class ContestForm(forms.Form):
     def __init__(self, *args, dispute: Dispute, **kwargs):
         super().__init__(*args, **kwargs)
         self.dispute = dispute
-        self.fields["amount"].initial = f"{dispute.amount / 100:.2f}"
+        self.fields["amount"].initial = major_units(dispute.amount)
 
     def clean_amount(self) -> int:
         try:
@@ -69,7 +69,7 @@ class ContestForm(forms.Form):
 class DisputeAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
-        "payment_link",
+        id_column("payment_id", "payment"),
         "status_badge",
         "amount_shown",
         "deducted_shown",
@@ -89,7 +89,7 @@ class DisputeAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "id",
         "razorpay_dispute_id",
-        "payment_link",
+        id_column("payment_id", "payment"),
         "status_badge",
         "amount_shown",
         "deducted_shown",
@@ -114,11 +114,6 @@ class DisputeAdmin(ReadOnlyAdmin):
         return ["decided", "respond_by", "id"]  # undecided first (the selector's annotation)
 
     # --- columns --------------------------------------------------------------------------
-    @admin.display(description="payment", ordering="payment")
-    def payment_link(self, dispute: Dispute):
-        url = reverse("admin:payments_payment_change", args=[dispute.payment_id])
-        return format_html('<a href="{}">{}</a>', url, dispute.payment_id)
-
     @admin.display(description="status", ordering="status")
     def status_badge(self, dispute: Dispute):
         return badge(dispute.status)
@@ -131,20 +126,20 @@ class DisputeAdmin(ReadOnlyAdmin):
     def deducted_shown(self, dispute: Dispute) -> str:
         return money(dispute.amount_deducted, dispute.currency) if dispute.amount_deducted else "—"
 
-    @admin.display(description="respond by (UTC)", ordering="respond_by")
+    @admin.display(description="respond by", ordering="respond_by")
     def respond_by_shown(self, dispute: Dispute):
-        when = f"{dispute.respond_by:%Y-%m-%d %H:%M}"
+        shown = when(dispute.respond_by)
         if dispute.status not in UNDECIDED:
-            return when
+            return shown
         if dispute.respond_by <= now():
             return format_html(
-                '<strong class="overdue" style="color:#c0392b">{} overdue</strong>', when
+                '<strong class="overdue" style="color:#c0392b">{} overdue</strong>', shown
             )
         if dispute.respond_by <= now() + selectors.DUE_SOON:
             return format_html(
-                '<strong class="due-soon" style="color:#d68910">{} due soon</strong>', when
+                '<strong class="due-soon" style="color:#d68910">{} due soon</strong>', shown
             )
-        return when
+        return shown
 
     @admin.display(description="answer")
     def respond(self, dispute: Dispute):
@@ -242,7 +237,7 @@ class DisputeAdmin(ReadOnlyAdmin):
         try:
             answered = perform()
         except ProblemError as exc:
-            self.message_user(request, f"{dispute.pk}: {exc.detail}", messages.ERROR)
+            self.message_user(request, f"Dispute {dispute.pk}: {exc.detail}", messages.ERROR)
             return redirect(change)
         audit_record(
             actor=request.user.get_username(),
@@ -253,5 +248,5 @@ class DisputeAdmin(ReadOnlyAdmin):
             reason=reason,
             detail=f"dispute {answered.status}" + (f": {detail}" if detail else ""),
         )
-        self.message_user(request, f"{dispute.pk}: {answered.get_status_display()}")
+        self.message_user(request, f"Dispute {dispute.pk}: {answered.get_status_display()}")
         return redirect(change)

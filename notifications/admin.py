@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from payments_service.admin import ReadOnlyAdmin
+from payments_service.admin import ReadOnlyAdmin, ReadOnlyInline, TimesInUtc, badge, id_column
 
 from .models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .services import (
@@ -21,24 +21,10 @@ from .services import (
     webhook_endpoint_send_test,
 )
 
-_COLOURS = {"pending": "#6c757d", "delivered": "#1e8449", "failed": "#c0392b"}
 
-
-def _badge(text: str, colour: str):
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;">{}</span>',
-        colour,
-        text,
-    )
-
-
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ["link", "endpoint", "status", "attempts", "last_status_code", "next_attempt_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
     @admin.display(description="delivery")
     def link(self, delivery: Delivery):
@@ -46,15 +32,19 @@ class DeliveryInline(admin.TabularInline):
             '<a href="../../delivery/{}/change/">{}</a>', delivery.pk, f"#{delivery.pk}"
         )
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     """What each client app was told, in feed order, and where it was delivered."""
 
-    list_display = ["id", "type", "client_app", "object_id", "actor", "created_at"]
+    list_display = [
+        "id",
+        "type",
+        "client_app",
+        id_column("object_id", "object"),
+        "actor",
+        "created_at",
+    ]
     list_filter = ["type", "client_app", "actor", "created_at"]
     search_fields = ["=object_id"]
     list_select_related = ["client_app"]
@@ -90,7 +80,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(TimesInUtc, admin.ModelAdmin):
     """Adding one shows its secret once; changes go through the actions."""
 
     list_display = ["id", "client_app", "url", "state", "types", "last_success_at", "created_at"]
@@ -139,10 +129,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.display(description="state")
     def state(self, endpoint: WebhookEndpoint):
         if endpoint.enabled:
-            return _badge("enabled", _COLOURS["delivered"])
-        return format_html(
-            "{} {}", _badge("disabled", _COLOURS["failed"]), endpoint.disabled_reason
-        )
+            return badge("enabled")
+        return format_html("{} {}", badge("disabled"), endpoint.disabled_reason)
 
     @admin.display(description="event types")
     def types(self, endpoint: WebhookEndpoint) -> str:
@@ -190,15 +178,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         )
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
     fields = ["started_at", "status_code", "latency_ms", "error", "response_excerpt"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Delivery)
@@ -247,7 +229,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.display(description="status")
     def status_badge(self, delivery: Delivery):
-        return _badge(delivery.status, _COLOURS.get(delivery.status, "#34495e"))
+        return badge(delivery.status)
 
     def has_redeliver_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_webhookendpoint")

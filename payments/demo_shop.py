@@ -20,6 +20,7 @@ from clients.models import ClientApp
 from payments_service.problems import ProblemError
 
 from . import selectors, services
+from .currencies import money
 
 DEMO_APP = "demo"  # the client app `manage.py setup_local` creates
 DEMO_AMOUNT = 1000  # ₹10.00, in paise
@@ -32,7 +33,12 @@ def demo_shop(request):
     if settings.IS_PRODUCTION:
         raise Http404
     app = ClientApp.objects.filter(name=DEMO_APP).first()
-    context = {"app": app, "amount": DEMO_AMOUNT / 100, "customer": DEMO_CUSTOMER, "error": ""}
+    context = {
+        "app": app,
+        "amount": money(DEMO_AMOUNT, "INR"),
+        "customer": DEMO_CUSTOMER,
+        "error": "",
+    }
     if app is not None and request.method == "POST":
         try:
             return _buy(request, app)
@@ -41,7 +47,9 @@ def demo_shop(request):
     elif app is not None and "payment" in request.GET:
         payment = selectors.payment_get(client_app=app, payment_id=request.GET["payment"][:32])
         context["payment"] = payment
-        if payment is None:
+        if payment is not None:
+            context["paid"] = money(payment.amount, payment.currency)
+        else:
             context["error"] = "The demo app has no such payment."
     return render(request, "payments/demo_shop.html", context)
 

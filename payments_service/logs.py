@@ -17,10 +17,12 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
+from .pii import mask_email, mask_phone
+
 _context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_context", default=None)
 
 REDACTED = "[redacted]"
-_EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # E.164 numbers (what the API accepts and Razorpay sends) and bare Indian mobile numbers.
 _PHONE = re.compile(r"(?<![\w+])(\+[1-9]\d{6,14}|[6-9]\d{9})\b")
 _API_KEY = re.compile(r"\bpsk_[A-Za-z0-9_-]+")
@@ -78,8 +80,8 @@ def _mask_decoded(match: re.Match) -> str:
 
 def _mask(text: str) -> str:
     if "@" in text:
-        text = _EMAIL.sub(r"\1***@\2", text)
-    text = _PHONE.sub(lambda m: "*" * (len(m[1]) - 4) + m[1][-4:], text)
+        text = _EMAIL.sub(lambda m: mask_email(m[0]), text)
+    text = _PHONE.sub(lambda m: mask_phone(m[0]), text)
     if "psk_" in text:
         text = _API_KEY.sub("psk_" + REDACTED, text)
     lowered = text.lower()

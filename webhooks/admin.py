@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from audit.models import Action, Via
 from audit.services import audit_record
-from payments_service.admin import ReadOnlyAdmin
+from payments_service.admin import ReadOnlyAdmin, id_column
 
 from .models import RejectedDelivery, WebhookEvent
 from .services import webhook_process
@@ -15,7 +15,14 @@ from .services import webhook_process
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ["event_id", "event_type", "status", "attempts", "payment", "received_at"]
+    list_display = [
+        "event_id",
+        "event_type",
+        "status",
+        "attempts",
+        id_column("payment_id", "payment"),
+        "received_at",
+    ]
     list_filter = ["status", "event_type"]
     search_fields = ["event_id", "payment__id", "payment__razorpay_order_id"]
     date_hierarchy = "received_at"
@@ -27,7 +34,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "attempts",
         "last_error",
         "traceback",
-        "payment",
+        id_column("payment_id", "payment"),
         "created_at",
         "received_at",
         "processed_at",
@@ -67,7 +74,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             try:
                 result = webhook_process(event_pk=event.pk, force=True)
             except Exception as exc:
-                self.message_user(request, f"{event.event_id}: {exc}", messages.ERROR)
+                self.message_user(request, f"Webhook event {event.event_id}: {exc}", messages.ERROR)
                 continue
             audit_record(
                 actor=request.user.get_username(),
@@ -77,7 +84,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
                 object_id=event.event_id,
                 detail=f"{event.event_type} {result.status}",
             )
-            self.message_user(request, f"{event.event_id}: {result.status}", messages.INFO)
+            self.message_user(request, f"Webhook event {event.event_id}: {result.status}")
 
 
 @admin.register(RejectedDelivery)

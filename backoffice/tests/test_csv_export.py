@@ -37,7 +37,7 @@ def test_a_refund_reason_that_is_a_formula_is_exported_as_text(finance, paid, ap
     header, row = exported(finance.get("/admin/refunds/refund/export.csv"))
     cells = dict(zip(header, row, strict=True))
     assert cells["reason"] == "'" + HYPERLINK
-    assert cells["amount"] == "100"  # numbers stay numbers
+    assert cells["amount_minor_units"] == "100"  # numbers stay numbers, labelled as minor units
 
 
 def test_the_export_action_neutralises_formulas_too(finance, paid, api):

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 
+from audit.models import AuditEntry
 from payments.models import Payment
 from payments_service.integrations.razorpay import get_gateway
 from refunds.models import Refund
@@ -37,8 +38,11 @@ def test_list_shows_badges_units_and_masked_pii(finance, paid):
     page = finance.get(LIST).content.decode()
     assert "₹10.00" in page
     assert "c***@example.com" in page and "customer@example.com" not in page
-    assert "+91******3210" in page
+    assert "9876543210" not in page  # the contact: on the payment's page only
     assert "captured</span>" in page
+    # Times in one format: ISO 8601 in UTC, the instant machine-readable for the tooltip.
+    shown = f"{paid.created_at:%Y-%m-%dT%H:%M:%SZ}"
+    assert f'<time datetime="{paid.created_at.isoformat()}"' in page and f">{shown}</time>" in page
 
 
 @pytest.mark.parametrize(
@@ -92,7 +96,7 @@ def test_the_same_refund_form_submitted_twice_refunds_once(finance, paid, razorp
 
 def test_refund_amount_in_units_is_validated(finance, paid):
     response = finance.post(LIST, refund_form(finance, paid, amount="1.234", reason="x"))
-    assert b"at most two decimals" in response.content
+    assert b"at most 2 decimals" in response.content
     assert not Refund.objects.exists()
 
 
@@ -151,3 +155,52 @@ def test_csv_export_follows_the_filters(finance, paid, initiate):
     assert rows[0][:4] == ["id", "source_app", "external_ref", "status"]
     assert [row[2] for row in rows[1:]] == ["order_123"]
     assert "customer@example.com" not in text
+
+
+def page_button(staff, payment, action) -> dict:
+    """What the payment page's button for `action` posts (to the list's action)."""
+    return {"action": action, "_selected_action": [payment.id], "_from_page": "yes"}
+
+
+def test_refund_button_on_the_payment_page_confirms_refunds_and_returns_to_the_page(finance, paid):
+    page_url = f"{LIST}{paid.id}/change/"
+    page = finance.get(page_url).content.decode()
+    assert 'id="button-refund"' in page and 'id="button-sync_from_razorpay"' in page
+    assert 'id="button-capture"' not in page  # captured already: nothing to capture
+
+    confirm = finance.post(LIST, page_button(finance, paid, "refund")).content.decode()
+    assert "Confirm: Refund" in confirm and "₹10.00" in confirm
+    assert f'href="{page_url}" class="button cancel-link"' in confirm  # cancel: back to it
+    token = re.search(r'name="token" value="(\w+)"', confirm)[1]
+    form = {**page_button(finance, paid, "refund"), "confirm": "yes", "token": token}
+    done = finance.post(LIST, {**form, "amount": "4.00", "reason": "damaged"}, follow=True)
+
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.reason, refund.requested_by) == (400, "damaged", "user:fiona")
+    assert done.redirect_chain == [(page_url, 302)]
+    text = done.content.decode()
+    # The id keeps its case although the admin capitalises a message's first letter.
+    assert f"Payment {paid.id}: refund → pending" in text and "Pmt_" not in text
+    entry = AuditEntry.objects.get(action="payment.refund")
+    assert (entry.actor, entry.object_id, entry.reason) == ("fiona", paid.id, "damaged")
+
+
+def test_sync_button_runs_the_list_action_with_its_reason_and_audit(finance, paid):
+    confirm = finance.post(LIST, page_button(finance, paid, "sync_from_razorpay"))
+    assert b"Confirm: Sync from Razorpay" in confirm.content
+    form = {**page_button(finance, paid, "sync_from_razorpay"), "confirm": "yes"}
+    done = finance.post(LIST, {**form, "reason": "customer called"}, follow=True)
+
+    assert f"Payment {paid.id}: sync from razorpay → captured" in done.content.decode()
+    assert AuditEntry.objects.get(action="payment.sync").reason == "customer called"
+
+
+def test_support_sees_no_buttons_and_cannot_post_one(support, paid):
+    page = support.get(f"{LIST}{paid.id}/change/").content.decode()
+    assert "button-refund" not in page and "button-sync" not in page
+    for action in ("refund", "sync_from_razorpay", "capture"):
+        answer = support.post(LIST, page_button(support, paid, action), follow=True)
+        assert b"Confirm:" not in answer.content
+    form = {**page_button(support, paid, "refund"), "confirm": "yes", "token": "t" * 32}
+    support.post(LIST, {**form, "amount": "4.00", "reason": "x"})
+    assert not Refund.objects.exists() and not AuditEntry.objects.exists()

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from backoffice.display import money
 from backoffice.reconcile import reconcile
+from payments.currencies import money
 from payments_service.clock import now
 from payments_service.commands import parse_moment
 

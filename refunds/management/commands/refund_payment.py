@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.commands import add_requested_by, command_actor
 from audit.models import Action, Via
 from audit.services import audit_record
+from payments.currencies import money as currency_money
 from payments.models import Source
 from payments_service.problems import ProblemError
 from refunds import selectors, services
@@ -17,10 +18,9 @@ from refunds.models import RefundSpeed, RefundStatus
 
 
 def money(amount: int, currency: str) -> str:
-    major = f"{amount // 100}.{amount % 100:02d}"
-    if currency == "INR":
-        return f"₹{major} ({amount} paise)"
-    return f"{currency} {major} ({amount} minor units)"
+    """`₹1,499.00 (149900 paise)`: as the back office shows it, and what --amount takes."""
+    unit = "paise" if currency == "INR" else "minor units"
+    return f"{currency_money(amount, currency)} ({amount} {unit})"
 
 
 class Command(BaseCommand):
