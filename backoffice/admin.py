@@ -25,7 +25,7 @@ from payments_service.clock import now
 from payments_service.pii import mask_email, mask_phone
 from payments_service.problems import ProblemError
 from refunds import services as refund_services
-from refunds.models import Refund, RefundAwaitingApproval, RefundStatus
+from refunds.models import SPEED_HELP, Refund, RefundAwaitingApproval, RefundSpeed, RefundStatus
 from webhooks.models import WebhookEvent
 
 from .chores import CHORES, chore_run_now, reconcile_task
@@ -39,6 +39,12 @@ class RefundForm(forms.Form):
         help_text="In currency units, e.g. 150.50. Empty: everything still refundable.",
     )
     reason = forms.CharField(max_length=255, help_text="Why: kept with the refund and the log.")
+    speed = forms.ChoiceField(
+        choices=RefundSpeed.choices,
+        initial=RefundSpeed.NORMAL,
+        required=False,
+        help_text=SPEED_HELP,
+    )
     override_dispute = forms.BooleanField(
         required=False,
         label="Refund although a dispute is open",
@@ -48,6 +54,9 @@ class RefundForm(forms.Form):
     token = forms.CharField(
         max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
     )
+
+    def clean_speed(self) -> str:
+        return self.cleaned_data["speed"] or RefundSpeed.NORMAL  # as the API's default
 
     def clean_amount(self) -> int | None:
         text = self.cleaned_data["amount"].strip()
@@ -294,6 +303,7 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
                 payment=payment,
                 amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
+                speed=form.cleaned_data["speed"],
                 requested_by=f"user:{request.user.get_username()}",
                 source=Source.ADMIN,
                 override_dispute=form.cleaned_data["override_dispute"],

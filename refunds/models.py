@@ -32,6 +32,10 @@ class RefundSpeed(models.TextChoices):
     OPTIMUM = "optimum", "optimum"  # instant where the bank allows, else normal
 
 
+# What the API, the admin's refund form and refund_payment --speed tell whoever picks a speed.
+SPEED_HELP = "normal (default, 5-7 working days) or optimum (instant where possible)."
+
+
 class Refund(models.Model):
     id = models.CharField(primary_key=True, max_length=32, default=_refund_id, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")

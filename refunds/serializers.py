@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
 
-from .models import RefundSpeed, RefundStatus
+from .models import SPEED_HELP, RefundSpeed, RefundStatus
 
 
 class RefundCreateInput(StrictInputSerializer):
@@ -21,7 +21,7 @@ class RefundCreateInput(StrictInputSerializer):
     speed = serializers.ChoiceField(
         choices=RefundSpeed.values,
         required=False,
-        help_text="normal (default, 5-7 working days) or optimum (instant where possible).",
+        help_text=SPEED_HELP,
     )
     # Two notes are the service's own: refund_id and reason.
     notes = NotesField(

@@ -14,7 +14,7 @@ from payments.models import Source
 from payments_service.problems import ProblemError
 from refunds import selectors, services
 from refunds.errors import RefundAlreadyRequested
-from refunds.models import RefundSpeed, RefundStatus
+from refunds.models import SPEED_HELP, RefundSpeed, RefundStatus
 
 
 def money(amount: int, currency: str) -> str:
@@ -36,7 +36,9 @@ class Command(BaseCommand):
             "--amount", type=int, help="in paise (minor units); default: all that is left"
         )
         parser.add_argument("--reason", default="")
-        parser.add_argument("--speed", choices=RefundSpeed.values, default=RefundSpeed.NORMAL)
+        parser.add_argument(
+            "--speed", choices=RefundSpeed.values, default=RefundSpeed.NORMAL, help=SPEED_HELP
+        )
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         parser.add_argument(
             "--idempotency-key",
