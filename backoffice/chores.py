@@ -29,6 +29,7 @@ from payments_service.crashpoints import crash_point
 from refunds.services import refund_expire_unapproved, refund_sync_unsettled
 from webhooks.services import webhook_events_to_retry, webhook_process, webhook_purge_rejected
 
+from .dashboard import day_summaries_refresh
 from .models import Chore, ChoreRun, ReconciliationReport
 from .reconcile import reconcile_store
 
@@ -106,6 +107,10 @@ CHORES = {
     ),
     "expire_refund_approvals": ChoreKind(
         "fail refunds left awaiting approval past REFUND_APPROVAL_TTL", _expire_refund_approvals
+    ),
+    "summarise_days": ChoreKind(
+        "count the dashboard's figures of the last 30 days: new days, and days changed since",
+        day_summaries_refresh,
     ),
 }
 

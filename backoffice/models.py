@@ -76,3 +76,27 @@ class ReconciliationReport(models.Model):
     @property
     def unresolved(self) -> list[dict]:
         return [m for m in self.mismatches if not m["fixed"]]
+
+
+class DaySummary(models.Model):
+    """What one whole UTC day adds to the dashboard's figures, kept by the `summarise_days`
+    chore so that a 7- or 30-day window reads a row a day instead of every payment in it.
+
+    Counted as the live figures count them (`backoffice.dashboard`): payments, refunds and
+    failed attempts by the day they were made; a tried payment by the day of its latest
+    attempt (one day each, so days add up to the window's "had an attempt in it"). Trusted for
+    changes made before `checked_at` only: the dashboard counts a day changed since live.
+    """
+
+    day = models.DateField(primary_key=True)
+    # {currency: {"payments", "paid", "volume", "tried", "tried_paid", "refunds", "refunded"}};
+    # minor units; a currency nothing happened in is left out.
+    currencies = models.JSONField(default=dict)
+    failures = models.JSONField(default=dict)  # {Razorpay's error reason: failed attempts}
+    checked_at = models.DateTimeField(help_text="Nothing written to the day before then is missed.")
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"summary of {self.day:%Y-%m-%d}"

@@ -98,6 +98,8 @@ class Payment(models.Model):
                 condition=models.Q(status__in=sorted(AWAITING)),
                 name="payment_awaiting_status_idx",
             ),
+            # What changed since: the dashboard's day summaries are trusted until then.
+            models.Index(fields=["updated_at"], name="payment_updated_idx"),
         ]
         permissions = [
             ("sync_payment", "Can sync payments from Razorpay"),
@@ -142,6 +144,8 @@ class PaymentAttempt(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        # What changed since: the dashboard's day summaries are trusted until then.
+        indexes = [models.Index(fields=["updated_at"], name="attempt_updated_idx")]
 
     def __str__(self) -> str:
         return f"{self.razorpay_payment_id} {self.status}"

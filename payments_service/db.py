@@ -2,7 +2,7 @@
 
 from contextlib import nullcontext
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, migrations, transaction
 
 
 def insert_unless_exists(model, **fields):
@@ -14,3 +14,17 @@ def insert_unless_exists(model, **fields):
             return model.objects.create(**fields)
     except IntegrityError:
         return None
+
+
+class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):
+    """AddIndex that does not block writes to a live table on PostgreSQL (CREATE INDEX
+    CONCURRENTLY: its migration says `atomic = False`); a plain CREATE INDEX elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(model, self.index, concurrently=True)
+        else:
+            schema_editor.add_index(model, self.index)

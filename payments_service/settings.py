@@ -363,6 +363,7 @@ CHORE_INTERVALS = {
     "reconcile": env_duration("CHORE_RECONCILE_INTERVAL", "1h"),
     "purge": env_duration("CHORE_PURGE_INTERVAL", "1h"),
     "expire_refund_approvals": env_duration("CHORE_EXPIRE_REFUND_APPROVALS_INTERVAL", "5m"),
+    "summarise_days": env_duration("CHORE_SUMMARISE_DAYS_INTERVAL", "10m"),
 }
 # A refund still pending this long after it was made is settled by the chore.
 CHORE_SETTLE_REFUNDS_AFTER_SECONDS = env_duration("CHORE_SETTLE_REFUNDS_AFTER", "1m")

@@ -81,6 +81,8 @@ class Refund(models.Model):
         indexes = [
             models.Index(fields=["payment", "status"]),  # the refundable sum
             models.Index(fields=["status", "created_at"]),  # sync_refunds' unsettled ones
+            # What changed since: the dashboard's day summaries are trusted until then.
+            models.Index(fields=["updated_at"], name="refund_updated_idx"),
         ]
         permissions = [("approve_refund", "Can approve or reject a refund awaiting approval")]
 

@@ -2,19 +2,7 @@
 
 from django.db import migrations, models
 
-
-class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):
-    """AddIndex that does not block writes to a live payments table on PostgreSQL (CREATE INDEX
-    CONCURRENTLY, outside a transaction); a plain CREATE INDEX elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.add_index(model, self.index)
+from payments_service.db import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
