@@ -145,8 +145,9 @@ JSON_VALUES = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()  # NaN and infinities too: not JSON, which the parser must say
     | ANY_TEXT,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(ANY_TEXT, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+    ),
     max_leaves=12,
 )
 
