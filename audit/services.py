@@ -1,6 +1,6 @@
 """Writing the audit trail. Callers record an action once, after it took effect."""
 
-from .models import AuditEntry
+from .models import AuditEntry, Via
 
 
 def audit_record(
@@ -24,3 +24,9 @@ def audit_record(
         reason=reason[:255],
         detail=detail[:500],
     )
+
+
+def audit_by_staff(request, **entry) -> AuditEntry:
+    """`audit_record` for an admin action (`entry`: its action, object_type, object_id,
+    reason, detail): by the signed-in staff member, via the admin."""
+    return audit_record(actor=request.user.get_username(), via=Via.ADMIN, **entry)

@@ -13,9 +13,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.models import Action, AuditEntry, Via
+from audit.models import Action, AuditEntry
 from audit.selectors import audit_entries_for
-from audit.services import audit_record
+from audit.services import audit_by_staff
 from notifications.models import Event
 from payments import services as payment_services
 from payments.currencies import money, to_minor_units
@@ -266,58 +266,26 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     # --- actions --------------------------------------------------------------------------
     @admin.action(description="Sync from Razorpay", permissions=["sync"])
     def sync_from_razorpay(self, request, queryset):
-        return self._confirmed(
-            request,
-            queryset,
-            "sync_from_razorpay",
-            "Sync from Razorpay",
-            ReasonForm,
-            lambda payment, form: payment_services.payment_sync(
-                payment=payment, source=Source.ADMIN, actor=request.user.get_username()
-            ),
-        )
+        return self._confirmed(request, queryset, "sync_from_razorpay", ReasonForm, _sync)
 
     @admin.action(description="Capture authorized payments", permissions=["capture"])
     def capture(self, request, queryset):
-        return self._confirmed(
-            request,
-            queryset.filter(status=PaymentStatus.AUTHORIZED),
-            "capture",
-            "Capture authorized payments",
-            ReasonForm,
-            lambda payment, form: payment_services.payment_capture(
-                payment=payment, source=Source.ADMIN, actor=request.user.get_username()
-            ),
-        )
+        authorized = queryset.filter(status=PaymentStatus.AUTHORIZED)
+        return self._confirmed(request, authorized, "capture", ReasonForm, _capture)
 
     @admin.action(description="Refund", permissions=["refund"])
     def refund(self, request, queryset):
-        return self._confirmed(
-            request,
-            queryset,
-            "refund",
-            "Refund",
-            RefundForm,
-            lambda payment, form: refund_services.refund_create_keyed(
-                key=form.cleaned_data["token"],
-                payment=payment,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                speed=form.cleaned_data["speed"],
-                requested_by=f"user:{request.user.get_username()}",
-                source=Source.ADMIN,
-                override_dispute=form.cleaned_data["override_dispute"],
-            ),
-        )
+        return self._confirmed(request, queryset, "refund", RefundForm, _refund)
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
         return self.csv_response(queryset)
 
-    def _confirmed(self, request, queryset, action, title, form_class, perform):
-        """Shows a confirmation page; on confirmation runs `perform` for each payment and
-        records each that took effect in the audit trail, under the staff user with the given
-        reason (the payment's timeline shows those same rows)."""
+    def _confirmed(self, request, queryset, action, form_class, perform):
+        """Shows a confirmation page; on confirmation runs `perform(request, payment, form)`
+        for each payment and records each that took effect in the audit trail, under the staff
+        user with the given reason (the payment's timeline shows those same rows)."""
+        title = getattr(self, action).short_description
         form = form_class(request.POST if "confirm" in request.POST else None)
         if not form.is_bound or not form.is_valid():
             return confirmation_page(
@@ -332,13 +300,12 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             )
         for payment in queryset:
             try:
-                result = perform(payment, form)
+                result = perform(request, payment, form)
             except ProblemError as exc:
                 self.message_user(request, f"Payment {payment.id}: {exc.detail}", messages.ERROR)
                 continue
-            audit_record(
-                actor=request.user.get_username(),
-                via=Via.ADMIN,
+            audit_by_staff(
+                request,
                 action=AUDITED[action],
                 object_type="payment",
                 object_id=payment.id,
@@ -432,6 +399,29 @@ AUDITED = {
     "capture": Action.PAYMENT_CAPTURE,
     "refund": Action.PAYMENT_REFUND,
 }
+
+
+def _sync(request, payment: Payment, form) -> Payment:
+    actor = request.user.get_username()
+    return payment_services.payment_sync(payment=payment, source=Source.ADMIN, actor=actor)
+
+
+def _capture(request, payment: Payment, form) -> Payment:
+    actor = request.user.get_username()
+    return payment_services.payment_capture(payment=payment, source=Source.ADMIN, actor=actor)
+
+
+def _refund(request, payment: Payment, form) -> Refund:
+    return refund_services.refund_create_keyed(
+        key=form.cleaned_data["token"],
+        payment=payment,
+        amount=form.cleaned_data["amount"],
+        reason=form.cleaned_data["reason"],
+        speed=form.cleaned_data["speed"],
+        requested_by=f"user:{request.user.get_username()}",
+        source=Source.ADMIN,
+        override_dispute=form.cleaned_data["override_dispute"],
+    )
 
 
 def _outcome(result) -> str:

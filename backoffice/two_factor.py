@@ -54,12 +54,11 @@ def totp_enrol(*, device: TOTPDevice, actor: str, via: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_issue(user)
-        audit_record(
-            actor=actor,
-            via=via,
-            action=Action.TOTP_ENROL,
-            object_type="user",
-            object_id=user.get_username(),
+        _audit_user(
+            actor,
+            via,
+            Action.TOTP_ENROL,
+            user.get_username(),
             detail=f"authenticator enrolled, {len(codes)} recovery codes issued",
         )
     return codes
@@ -80,12 +79,11 @@ def two_factor_reset(*, user: User, actor: str, via: str, reason: str = "") -> N
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         ended = _sessions_end(user)
-        audit_record(
-            actor=actor,
-            via=via,
-            action=Action.TOTP_RESET,
-            object_type="user",
-            object_id=user.get_username(),
+        _audit_user(
+            actor,
+            via,
+            Action.TOTP_RESET,
+            user.get_username(),
             reason=reason,
             detail=f"devices removed, {ended} session(s) ended",
         )
@@ -95,12 +93,11 @@ def sessions_end(*, user: User, actor: str, via: str, reason: str = "") -> int:
     """Logs the user out everywhere: every session of theirs is deleted."""
     with transaction.atomic():
         ended = _sessions_end(user)
-        audit_record(
-            actor=actor,
-            via=via,
-            action=Action.SESSIONS_END,
-            object_type="user",
-            object_id=user.get_username(),
+        _audit_user(
+            actor,
+            via,
+            Action.SESSIONS_END,
+            user.get_username(),
             reason=reason,
             detail=f"{ended} session(s) ended",
         )
@@ -124,16 +121,22 @@ def lockout_lift(*, username: str, actor: str, via: str, reason: str = "") -> in
 
     with transaction.atomic():
         lifted = reset(username=username)
-        audit_record(
-            actor=actor,
-            via=via,
-            action=Action.LOCKOUT_LIFT,
-            object_type="user",
-            object_id=username,
+        _audit_user(
+            actor,
+            via,
+            Action.LOCKOUT_LIFT,
+            username,
             reason=reason,
             detail=f"{lifted} attempt record(s) cleared",
         )
     return lifted
+
+
+def _audit_user(actor: str, via: str, action: str, username: str, **entry) -> None:
+    """Records a change of `username`'s access (`entry`: reason, detail)."""
+    audit_record(
+        actor=actor, via=via, action=action, object_type="user", object_id=username, **entry
+    )
 
 
 def qr_svg(uri: str) -> str:

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 
-from audit.models import Action, Via
-from audit.services import audit_record
+from audit.models import Action
+from audit.services import audit_by_staff
 from payments_service.admin import ReadOnlyAdmin, ReadOnlyInline, TimesInUtc
 
 from .auth import forget_checked_keys
@@ -65,9 +65,8 @@ class ClientAppAdmin(TimesInUtc, admin.ModelAdmin):
 
 
 def _audit(request, action: str, app: ClientApp, detail: str) -> None:
-    audit_record(
-        actor=request.user.get_username(),
-        via=Via.ADMIN,
+    audit_by_staff(
+        request,
         action=action,
         object_type="client_app",
         object_id=app.pk,

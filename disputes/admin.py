@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from audit.models import Action, Via
-from audit.services import audit_record
+from audit.models import Action
+from audit.services import audit_by_staff
 from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
 from payments_service.admin import ReadOnlyAdmin, badge, id_column, when
@@ -89,13 +89,7 @@ class DisputeAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "id",
         "razorpay_dispute_id",
-        id_column("payment_id", "payment"),
-        "status_badge",
-        "amount_shown",
-        "deducted_shown",
-        "reason_code",
-        "phase",
-        "respond_by_shown",
+        *list_display[1:],
         "evidence_summary",
         "evidence_amount",
         "evidence_documents",
@@ -239,9 +233,8 @@ class DisputeAdmin(ReadOnlyAdmin):
         except ProblemError as exc:
             self.message_user(request, f"Dispute {dispute.pk}: {exc.detail}", messages.ERROR)
             return redirect(change)
-        audit_record(
-            actor=request.user.get_username(),
-            via=Via.ADMIN,
+        audit_by_staff(
+            request,
             action=action,
             object_type="dispute",
             object_id=dispute.pk,

@@ -5,8 +5,8 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from audit.models import Action, Via
-from audit.services import audit_record
+from audit.models import Action
+from audit.services import audit_by_staff
 from payments_service.admin import ReadOnlyAdmin, id_column
 
 from .models import RejectedDelivery, WebhookEvent
@@ -76,9 +76,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             except Exception as exc:
                 self.message_user(request, f"Webhook event {event.event_id}: {exc}", messages.ERROR)
                 continue
-            audit_record(
-                actor=request.user.get_username(),
-                via=Via.ADMIN,
+            audit_by_staff(
+                request,
                 action=Action.WEBHOOK_REPROCESS,
                 object_type="webhook_event",
                 object_id=event.event_id,

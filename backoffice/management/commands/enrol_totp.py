@@ -5,15 +5,15 @@ import io
 
 import segno
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.commands import add_requested_by, command_actor
+from audit.commands import AuditedCommand
 from audit.models import Via
 from backoffice.two_factor import totp_enrol
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Give USER a new TOTP authenticator (replacing theirs) and print its provisioning URI, "
         "a QR code to scan from the terminal, and recovery codes."
@@ -21,16 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        add_requested_by(parser)
+        super().add_arguments(parser)
 
     def handle(self, *args, username, **options):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user named {username!r}")
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-        codes = totp_enrol(
-            device=device, actor=command_actor(options.get("requested_by")), via=Via.COMMAND
-        )
+        codes = totp_enrol(device=device, actor=self.actor(options), via=Via.COMMAND)
         qr = io.StringIO()
         segno.make(device.config_url, error="m").terminal(out=qr, compact=True)
         self.stdout.write(f"Scan this with {username}'s authenticator app:\n")

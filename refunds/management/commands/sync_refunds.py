@@ -2,26 +2,24 @@
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from audit.commands import add_requested_by, command_actor
-from audit.models import Action, Via
-from audit.services import audit_record
+from audit.commands import AuditedCommand
+from audit.models import Action
 from payments.models import Source
 from payments_service.commands import parse_moment
 from refunds import services
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Ask Razorpay about every pending refund and settle it; print a summary."
 
     def add_arguments(self, parser):
         parser.add_argument("--since", help="only refunds created since (YYYY-MM-DD or ISO 8601)")
-        add_requested_by(parser)
+        super().add_arguments(parser)
 
     def handle(self, *args, since, **options):
         since = parse_moment(since, "--since") if since else None
-        actor = command_actor(options.get("requested_by"))
         counts = Counter()
         for refund, problem in services.refund_sync_unsettled(source=Source.COMMAND, since=since):
             counts["checked"] += 1
@@ -33,9 +31,8 @@ class Command(BaseCommand):
             if refund.is_final:
                 self.stdout.write(f"{refund.id}: {refund.status}")
                 # Settled by this run: the refund's payment's timeline says who ran it.
-                audit_record(
-                    actor=actor,
-                    via=Via.COMMAND,
+                self.audit(
+                    options,
                     action=Action.REFUND_SYNC,
                     object_type="payment",
                     object_id=refund.payment_id,
