@@ -211,9 +211,11 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "payments_service.cache.RedisCache",
+            # django-redis: its `incr` is one EVAL (INCRBY only an existing key), so a rate
+            # limit's count is two round trips, `add` then `incr`, and its client is built once.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }
 else:
