@@ -20,7 +20,7 @@ from notifications.models import Event
 from payments import services as payment_services
 from payments.currencies import money, to_minor_units
 from payments.models import Payment, PaymentStatus, Source
-from payments_service.admin import ReadOnlyAdmin, badge, id_column, id_link, utc_text, when
+from payments_service.admin import ReadOnlyAdmin, badge, holds, id_column, id_link, utc_text, when
 from payments_service.clock import now
 from payments_service.pii import mask_email, mask_phone
 from payments_service.problems import ProblemError
@@ -29,6 +29,7 @@ from refunds.models import SPEED_HELP, Refund, RefundAwaitingApproval, RefundSpe
 from webhooks.models import WebhookEvent
 
 from .chores import CHORES, chore_run_now, reconcile_task
+from .columns import money_column
 from .csv_export import CsvExportMixin
 from .models import Chore, ReconciliationReport
 
@@ -197,14 +198,9 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return lookup in _ATTEMPT_LOOKUPS or super().lookup_allowed(lookup, value, request)
 
     # --- permissions for the actions --------------------------------------------------------
-    def has_sync_permission(self, request) -> bool:
-        return request.user.has_perm("payments.sync_payment")
-
-    def has_capture_permission(self, request) -> bool:
-        return request.user.has_perm("payments.capture_payment")
-
-    def has_refund_permission(self, request) -> bool:
-        return request.user.has_perm("payments.refund_payment")
+    has_sync_permission = holds("payments.sync_payment")
+    has_capture_permission = holds("payments.capture_payment")
+    has_refund_permission = holds("payments.refund_payment")
 
     # --- columns --------------------------------------------------------------------------
     @admin.display(description="status", ordering="status")
@@ -213,13 +209,8 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
             return format_html("{} {}", badge(payment.status), badge("disputed"))
         return badge(payment.status)
 
-    @admin.display(description="amount", ordering="amount")
-    def amount_shown(self, payment: Payment) -> str:
-        return money(payment.amount, payment.currency)
-
-    @admin.display(description="refunded", ordering="amount_refunded")
-    def refunded_shown(self, payment: Payment) -> str:
-        return money(payment.amount_refunded, payment.currency) if payment.amount_refunded else "—"
+    amount_shown = money_column("amount", "amount")
+    refunded_shown = money_column("amount_refunded", "refunded", zero="—")
 
     @admin.display(description="email")
     def email_masked(self, payment: Payment) -> str:
@@ -548,9 +539,7 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
     def status_badge(self, refund: Refund):
         return badge(refund.status)
 
-    @admin.display(description="amount", ordering="amount")
-    def amount_shown(self, refund: Refund) -> str:
-        return money(refund.amount, refund.currency)
+    amount_shown = money_column("amount", "amount")
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
@@ -585,18 +574,11 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).filter(status=RefundStatus.AWAITING_APPROVAL)
 
     # The queue is the refunds' own: whoever reads refunds sees it; finance decides.
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("refunds.view_refund")
+    has_view_permission = holds("refunds.view_refund")
+    has_module_permission = holds("refunds.view_refund")
+    has_approve_permission = holds("refunds.approve_refund")
 
-    def has_module_permission(self, request) -> bool:
-        return request.user.has_perm("refunds.view_refund")
-
-    def has_approve_permission(self, request) -> bool:
-        return request.user.has_perm("refunds.approve_refund")
-
-    @admin.display(description="amount", ordering="amount")
-    def amount_shown(self, refund: Refund) -> str:
-        return money(refund.amount, refund.currency)
+    amount_shown = money_column("amount", "amount")
 
     @admin.action(description="Approve (send to Razorpay)", permissions=["approve"])
     def approve(self, request, queryset):
@@ -664,8 +646,7 @@ class ChoreAdmin(ReadOnlyAdmin):
     ]
     actions = ["run_now"]
 
-    def has_run_permission(self, request) -> bool:
-        return request.user.has_perm("backoffice.run_chore")
+    has_run_permission = holds("backoffice.run_chore")
 
     @admin.display(description="what it does")
     def description(self, chore: Chore) -> str:

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from audit.models import Action
 from audit.services import audit_by_staff
+from backoffice.columns import money_column
 from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
 from payments_service.admin import ReadOnlyAdmin, badge, id_column, when
@@ -112,13 +113,8 @@ class DisputeAdmin(ReadOnlyAdmin):
     def status_badge(self, dispute: Dispute):
         return badge(dispute.status)
 
-    @admin.display(description="amount", ordering="amount")
-    def amount_shown(self, dispute: Dispute) -> str:
-        return money(dispute.amount, dispute.currency)
-
-    @admin.display(description="deducted", ordering="amount_deducted")
-    def deducted_shown(self, dispute: Dispute) -> str:
-        return money(dispute.amount_deducted, dispute.currency) if dispute.amount_deducted else "—"
+    amount_shown = money_column("amount", "amount")
+    deducted_shown = money_column("amount_deducted", "deducted", zero="—")
 
     @admin.display(description="respond by", ordering="respond_by")
     def respond_by_shown(self, dispute: Dispute):

@@ -4,22 +4,11 @@ from datetime import timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from payments.models import Payment, PaymentAttempt
 from payments_service.clock import now
 
 from .models import UNDECIDED, Dispute
 
 DUE_SOON = timedelta(hours=48)
-
-
-def payment_id_for_razorpay_payment(razorpay_payment_id: str) -> str | None:
-    """Our payment whose successful attempt, or any attempt, is this Razorpay payment."""
-    found = Payment.objects.filter(razorpay_payment_id=razorpay_payment_id)
-    payment_id = found.values_list("pk", flat=True).first()
-    if payment_id is None:
-        attempts = PaymentAttempt.objects.filter(razorpay_payment_id=razorpay_payment_id)
-        payment_id = attempts.values_list("payment_id", flat=True).first()
-    return payment_id
 
 
 def dispute_console() -> QuerySet[Dispute]:

@@ -7,7 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from payments_service.admin import ReadOnlyAdmin, ReadOnlyInline, TimesInUtc, badge, id_column
+from payments_service.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    TimesInUtc,
+    badge,
+    holds,
+    id_column,
+)
 
 from .models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from .services import (
@@ -231,8 +238,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def status_badge(self, delivery: Delivery):
         return badge(delivery.status)
 
-    def has_redeliver_permission(self, request) -> bool:
-        return request.user.has_perm("notifications.change_webhookendpoint")
+    has_redeliver_permission = holds("notifications.change_webhookendpoint")
 
     @admin.action(description="Redeliver now (same webhook-id)", permissions=["redeliver"])
     def redeliver(self, request, queryset):

@@ -75,6 +75,15 @@ _SEARCHES = {
 }
 
 
+def holds(permission: str):
+    """A ModelAdmin's `has_<name>_permission` (an action's, a page's): the user holds it."""
+
+    def check(self, request, obj=None) -> bool:
+        return request.user.has_perm(permission)
+
+    return check
+
+
 def id_column(attribute: str, description: str):
     """A list column showing the id held in `attribute` (e.g. `payment_id`) as a link."""
 

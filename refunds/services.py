@@ -28,6 +28,7 @@ from audit.services import audit_record
 from clients.idempotency import idempotency_record, idempotency_run
 from clients.models import IdempotencyKey
 from notifications.services import event_record
+from payments.currencies import MINIMUM_AMOUNT
 from payments.models import EVENT_ACTOR, Payment, PaymentStatus, Source
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
@@ -71,8 +72,6 @@ _STATUS_FROM_GATEWAY = {
     "processed": RefundStatus.PROCESSED,
     "failed": RefundStatus.FAILED,
 }
-# Razorpay's minimum for a normal refund is ₹1.00; the service asks it of every refund.
-MINIMUM_AMOUNT = 100
 # `requested_by` of a refund made at Razorpay (its dashboard), not through this service.
 GATEWAY_REQUESTER = "razorpay"
 
@@ -116,8 +115,10 @@ def _checked_amount(
             f"{payment.currency}; pending refunds count until they fail); {amount} asked.",
             refundable=refundable,
         )
-    if amount < MINIMUM_AMOUNT:
-        message = f"At least {MINIMUM_AMOUNT} (minor units of {payment.currency})."
+    # The currency's minimum, as for a payment: INR's ₹1.00 is Razorpay's for a normal refund.
+    minimum = MINIMUM_AMOUNT[payment.currency]
+    if amount < minimum:
+        message = f"At least {minimum} (minor units of {payment.currency})."
         raise RefundAmountTooSmall(message, errors={"amount": [message]})
     return amount
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from audit.models import Action
 from audit.services import audit_by_staff
-from payments_service.admin import ReadOnlyAdmin, id_column
+from payments_service.admin import ReadOnlyAdmin, holds, id_column
 
 from .models import RejectedDelivery, WebhookEvent
 from .services import webhook_process
@@ -65,8 +65,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             pretty = event.body
         return format_html("<pre>{}</pre>", pretty)
 
-    def has_reprocess_permission(self, request) -> bool:
-        return request.user.has_perm("webhooks.reprocess_webhookevent")
+    has_reprocess_permission = holds("webhooks.reprocess_webhookevent")
 
     @admin.action(description="Reprocess selected events", permissions=["reprocess"])
     def reprocess(self, request, queryset):
