@@ -77,14 +77,12 @@ GATEWAY_REQUESTER = "razorpay"
 
 
 # --- create -----------------------------------------------------------------------------------
-def refund_amount_check(
-    *, payment: Payment, amount: int | None, override_dispute: bool = False
-) -> int:
+def refund_amount_check(*, payment: Payment, amount: int | None) -> int:
     """The amount a refund of `amount` (None: the whole refundable rest) would take, or the
     problem with it. Unlocked, so only a preview (the command shows it before asking);
     `refund_create` checks again under the lock."""
     reserved = refund_reserved_amount(payment=payment)
-    return _checked_amount(payment, amount, reserved, override_dispute=override_dispute)
+    return _checked_amount(payment, amount, reserved)
 
 
 def _checked_amount(

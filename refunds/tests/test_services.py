@@ -155,9 +155,36 @@ def test_a_contradicting_refund_is_never_applied(payment, refund, change):
         services.refund_apply_gateway(
             refund=dataclasses.replace(processed, **change), source=Source.WEBHOOK
         )
-    assert raised.value.code == "refund_mismatch"
+    assert (raised.value.code, raised.value.extra) == (
+        "refund_mismatch",
+        {"refundId": created["id"]},
+    )
     assert Refund.objects.get().status == "pending"
     assert Payment.objects.get(pk=payment["id"]).amount_refunded == 0
+
+
+def test_a_refund_made_at_razorpay_for_more_than_its_payment_is_never_recorded(payment):
+    made = dataclasses.replace(dashboard_refund(payment, 300), amount=1500)  # paid: 1000
+    with pytest.raises(RefundMismatch) as raised:
+        services.refund_apply_gateway(refund=made, source=Source.WEBHOOK)
+    assert raised.value.code == "refund_mismatch"
+    assert not Refund.objects.exists()
+
+
+def test_a_processed_refund_moves_its_payment_once_and_its_history_names_the_refund(
+    api, payment, refund
+):
+    created = refund(payment["id"], amount=400).json()
+    assert settle(created["id"]).status == "processed"
+    change = PaymentStatusChange.objects.filter(payment_id=payment["id"]).last()
+    assert (change.from_status, change.to_status, change.reason) == (
+        "captured",
+        "partially_refunded",
+        f"refund {created['id']} processed",
+    )
+    told = api.get("/events", {"type": "payment.partially_refunded"}).json()["results"]
+    assert [event["data"]["amountRefunded"] for event in told] == [400]
+    assert api.get(f"/payments/{payment['id']}").json() == told[0]["data"]
 
 
 def test_processed_at_razorpay_after_failing_here_is_a_mismatch(payment, refund):
