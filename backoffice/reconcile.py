@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
 from payments import services as payments
-from payments.models import PAID, RANK, Payment, PaymentStatus, Source
+from payments.models import GATEWAY_STATUS, PAID, RANK, Payment, PaymentStatus, Source
 from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayError, get_gateway
 from payments_service.problems import ProblemError
@@ -25,13 +25,6 @@ from refunds.models import Refund, RefundStatus
 from .models import ReconciliationReport
 
 logger = logging.getLogger(__name__)
-
-_GATEWAY_STATUS = {
-    "failed": PaymentStatus.FAILED,
-    "authorized": PaymentStatus.AUTHORIZED,
-    "captured": PaymentStatus.CAPTURED,
-    "refunded": PaymentStatus.CAPTURED,
-}
 
 
 @dataclass
@@ -135,7 +128,7 @@ def _check_payment(payment: Payment, gateway, stuck_before: datetime) -> list[Mi
                     f"{payment.amount} {payment.currency}",
                 )
             )
-    statuses = [_GATEWAY_STATUS[a.status] for a in attempts if a.status in _GATEWAY_STATUS]
+    statuses = [GATEWAY_STATUS[a.status] for a in attempts if a.status in GATEWAY_STATUS]
     theirs = max(statuses, key=RANK.__getitem__, default=PaymentStatus.CREATED)
     ours = PaymentStatus.CAPTURED if payment.status in PAID else payment.status
     if RANK[theirs] > RANK[ours]:

@@ -22,7 +22,22 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "refunded"  # refunds add up to the captured amount
 
 
-RANK = {status: rank for rank, status in enumerate(PaymentStatus.values)}
+# Spelled out, not the declaration order: moving a member must not change what "forward" is.
+RANK = {
+    PaymentStatus.CREATED: 0,
+    PaymentStatus.FAILED: 1,
+    PaymentStatus.AUTHORIZED: 2,
+    PaymentStatus.CAPTURED: 3,
+    PaymentStatus.PARTIALLY_REFUNDED: 4,
+    PaymentStatus.REFUNDED: 5,
+}
+# What a Razorpay payment's status means for ours; its "refunded" was captured first.
+GATEWAY_STATUS = {
+    "failed": PaymentStatus.FAILED,
+    "authorized": PaymentStatus.AUTHORIZED,
+    "captured": PaymentStatus.CAPTURED,
+    "refunded": PaymentStatus.CAPTURED,
+}
 PAID = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 # Waiting for the customer or for the capture: the payments_by_status gauge counts these rows
 # (a partial index keeps that cheap). The others, failed and paid, only pile up: /metrics

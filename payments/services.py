@@ -36,6 +36,7 @@ from .errors import (
 )
 from .models import (
     EVENT_ACTOR,
+    GATEWAY_STATUS,
     RANK,
     Payment,
     PaymentAttempt,
@@ -47,13 +48,6 @@ from .serializers import PaymentOutput
 
 logger = logging.getLogger(__name__)
 
-# What a Razorpay payment's status means for ours; its "refunded" was captured first.
-_STATUS_FROM_GATEWAY = {
-    "failed": PaymentStatus.FAILED,
-    "authorized": PaymentStatus.AUTHORIZED,
-    "captured": PaymentStatus.CAPTURED,
-    "refunded": PaymentStatus.CAPTURED,
-}
 _ATTEMPT_RANK = {"created": 0, "failed": 1, "authorized": 2, "captured": 3, "refunded": 4}
 
 
@@ -342,7 +336,7 @@ def payment_apply_attempt(*, attempt: GatewayPayment, source: str, actor: str = 
         payment = payment_lock(order_id=attempt.order_id)
         _check_belongs(payment, attempt)
         _attempt_upsert(payment, attempt)
-        target = _STATUS_FROM_GATEWAY.get(attempt.status)
+        target = GATEWAY_STATUS.get(attempt.status)
         reason = f"{attempt.id} {attempt.status}"
         if attempt.error_reason:
             reason += f" ({attempt.error_reason})"

@@ -12,8 +12,8 @@ class RefundCreateInput(StrictInputSerializer):
         required=False,
         min_value=1,
         help_text="A JSON integer in the smallest unit; at most what is left to refund "
-        "(else 409), at least Razorpay's minimum (₹1.00 for normal speed). Absent: all that "
-        "is left.",
+        "(else 409), at least the currency's minimum, as for a payment (INR 100: ₹1.00). Absent: "
+        "all that is left.",
     )
     reason = serializers.CharField(
         max_length=255, required=False, allow_blank=True, help_text="At most 255 characters."
