@@ -93,6 +93,9 @@ class DaySummary(models.Model):
     # minor units; a currency nothing happened in is left out.
     currencies = models.JSONField(default=dict)
     failures = models.JSONField(default=dict)  # {Razorpay's error reason: failed attempts}
+    # {a webhook event's lag as the dashboard shows it ("3.2"): events received with it}; a
+    # lag is stored once, on receipt, so a past day's never changes.
+    lags = models.JSONField(default=dict)
     checked_at = models.DateTimeField(help_text="Nothing written to the day before then is missed.")
 
     class Meta:

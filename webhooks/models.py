@@ -56,6 +56,14 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         permissions = [("reprocess_webhookevent", "Can reprocess webhook events")]
+        indexes = [
+            # The dashboard's failed events in a window: the few failed ones, not every event.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="failed"),
+                name="webhook_event_failed_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

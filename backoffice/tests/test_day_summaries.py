@@ -18,6 +18,7 @@ from payments.services import payment_lock, payment_transition
 from payments_service.clock import now
 from refunds.models import Refund, RefundStatus
 from refunds.services import refund_fail
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,8 @@ def _refund(payment, at, amount, status=RefundStatus.PROCESSED):
 @pytest.fixture
 def month(client_app, clock):
     """Six weeks of payments in two currencies: paid, failed with reasons, never paid, tried
-    again days later, refunded (one refund pending, one failed); returns the ones to change."""
+    again days later, refunded (one refund pending, one failed), and webhook events with their
+    lags (a few failed, a few without a lag); returns the ones to change."""
     t0 = clock[0]
     ago = [0.02, 0.4, 0.9, 1.3, 2.5, 3.2, 4.4, 5.1, 6.5, 6.99, 7.01, 9, 13, 18, 22, 27, 29.5, 29.99]
     ago += [30.01, 33, 45]
@@ -96,6 +98,16 @@ def month(client_app, clock):
             status="failed",
             attempts=[(at - timedelta(hours=2), "failed", reasons[(n + 1) % 4])],
         )
+        for k in range(6):
+            event = WebhookEvent.objects.create(
+                event_id=f"evt_{n}_{k}",
+                event_type="payment.captured",
+                body="{}",
+                status="failed" if (n + k) % 7 == 0 else "processed",
+                lag_ms=None if k == 5 else (n * 7919 + k * 104729) % 40_000,
+            )
+            received = at - timedelta(minutes=10 * k)
+            WebhookEvent.objects.filter(pk=event.pk).update(received_at=received)
         if n % 3 == 0:
             _payment(client_app, at - timedelta(hours=5), currency=currency, amount=amount + 2)
         if n % 5 == 1:  # tried again days later (and paid): its latest attempt is that day
@@ -175,7 +187,12 @@ def live(since):
     failed = sorted(
         ((row["error_reason"], row["n"]) for row in failures), key=lambda item: (-item[1], item[0])
     )
-    return shown, [f"{reason or '(no reason)'}: {n:,}" for reason, n in failed[:8]]
+    events = WebhookEvent.objects.filter(received_at__gte=since)
+    lagged = events.exclude(lag_ms=None).order_by("-lag_ms").values_list("lag_ms", flat=True)
+    rank = lagged.count() * 5 // 100
+    lag = f"{lagged[rank] / 1000:.1f} s" if lagged.count() else "—"
+    webhooks = (f"{events.filter(status='failed').count():,}", lag)
+    return shown, [f"{reason or '(no reason)'}: {n:,}" for reason, n in failed[:8]], webhooks
 
 
 def shown(window):
@@ -192,7 +209,8 @@ def shown(window):
         )
         for f in board.currencies
     ]
-    return figures, [link.text for link in board.failures]
+    webhooks = (board.webhooks_failed.text, board.webhook_lag_p95)
+    return figures, [link.text for link in board.failures], webhooks
 
 
 def assert_same_as_live(clock):
@@ -200,9 +218,8 @@ def assert_same_as_live(clock):
         assert shown(window) == live(clock[0] - span), window
         # and day by day, as the charts draw them
         since = clock[0] - span
-        kept = {
-            d: f for d, f in dashboard._window_days(since).items() if f.currencies or f.failures
-        }
+        days = dashboard._window_days(since).items()
+        kept = {d: f for d, f in days if f.currencies or f.failures or f.lags}
         assert kept == dashboard._tally([(since, None)]), window
 
 
