@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -20,7 +20,16 @@ from notifications.models import Event
 from payments import services as payment_services
 from payments.currencies import money, to_minor_units
 from payments.models import Payment, PaymentStatus, Source
-from payments_service.admin import ReadOnlyAdmin, badge, holds, id_column, id_link, utc_text, when
+from payments_service.admin import (
+    ReadOnlyAdmin,
+    admin_page,
+    badge,
+    holds,
+    id_column,
+    id_link,
+    utc_text,
+    when,
+)
 from payments_service.clock import now
 from payments_service.pii import mask_email, mask_phone
 from payments_service.problems import ProblemError
@@ -181,16 +190,16 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     actions = ["sync_from_razorpay", "capture", "refund", "export_csv"]
     change_form_template = "backoffice/payment_change_form.html"
     csv_columns = [
-        ("id", "id"),
+        "id",
         ("source_app", "client_app__name"),
-        ("external_ref", "external_ref"),
-        ("status", "status"),
+        "external_ref",
+        "status",
         ("amount_minor_units", "amount"),
         ("amount_refunded_minor_units", "amount_refunded"),
-        ("currency", "currency"),
-        ("razorpay_order_id", "razorpay_order_id"),
-        ("razorpay_payment_id", "razorpay_payment_id"),
-        ("created_at", "created_at"),
+        "currency",
+        "razorpay_order_id",
+        "razorpay_payment_id",
+        "created_at",
     ]
 
     def lookup_allowed(self, lookup, value, request) -> bool:
@@ -268,10 +277,6 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
     def refund(self, request, queryset):
         return self._confirmed(request, queryset, "refund", RefundForm, _refund)
 
-    @admin.action(description="Export selected as CSV")
-    def export_csv(self, request, queryset):
-        return self.csv_response(queryset)
-
     def _confirmed(self, request, queryset, action, form_class, perform):
         """Shows a confirmation page; on confirmation runs `perform(request, payment, form)`
         for each payment and records each that took effect in the audit trail, under the staff
@@ -310,10 +315,8 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return back_to_page(request, self, queryset)
 
     def get_urls(self):
-        reconciliation = path(
-            "reconcile/",
-            self.admin_site.admin_view(self.reconciliation_view),
-            name="payments_payment_reconcile",
+        reconciliation = admin_page(
+            self, "reconcile/", self.reconciliation_view, "payments_payment_reconcile"
         )
         return [reconciliation, *super().get_urls()]
 
@@ -520,19 +523,19 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["export_csv"]
     csv_columns = [
-        ("id", "id"),
+        "id",
         ("payment", "payment_id"),
         ("source_app", "payment__client_app__name"),
-        ("status", "status"),
+        "status",
         ("amount_minor_units", "amount"),
-        ("currency", "currency"),
-        ("razorpay_refund_id", "razorpay_refund_id"),
-        ("speed_requested", "speed_requested"),
-        ("speed_processed", "speed_processed"),
-        ("reason", "reason"),
-        ("requested_by", "requested_by"),
-        ("created_at", "created_at"),
-        ("processed_at", "processed_at"),
+        "currency",
+        "razorpay_refund_id",
+        "speed_requested",
+        "speed_processed",
+        "reason",
+        "requested_by",
+        "created_at",
+        "processed_at",
     ]
 
     @admin.display(description="status", ordering="status")
@@ -540,10 +543,6 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
         return badge(refund.status)
 
     amount_shown = money_column("amount", "amount")
-
-    @admin.action(description="Export selected as CSV")
-    def export_csv(self, request, queryset):
-        return self.csv_response(queryset)
 
 
 class ReviewForm(forms.Form):
@@ -709,21 +708,17 @@ class AuditEntryAdmin(CsvExportMixin, ReadOnlyAdmin):
     csv_columns = [
         ("when", "created_at"),
         ("who", "actor"),
-        ("via", "via"),
-        ("action", "action"),
-        ("object_type", "object_type"),
-        ("object_id", "object_id"),
-        ("reason", "reason"),
-        ("detail", "detail"),
+        "via",
+        "action",
+        "object_type",
+        "object_id",
+        "reason",
+        "detail",
     ]
 
     @admin.display(description="object", ordering="object_id")
     def object_shown(self, entry: AuditEntry):
         return format_html("{} {}", entry.object_type.replace("_", " "), id_link(entry.object_id))
-
-    @admin.action(description="Export selected as CSV")
-    def export_csv(self, request, queryset):
-        return self.csv_response(queryset)
 
 
 from . import staff_admin  # noqa: E402, F401  (users, sign-in, two-factor, lockouts)

@@ -16,13 +16,12 @@ from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Via
-from payments_service.admin import TimesInUtc
+from payments_service.admin import TimesInUtc, admin_page
 
 from .two_factor import (
     has_device,
@@ -125,11 +124,7 @@ class StaffUserAdmin(TimesInUtc, UserAdmin):
             )
 
     def get_urls(self):
-        enrol = path(
-            "two-factor/",
-            self.admin_site.admin_view(self.enrol_view),
-            name="two_factor_enrol",
-        )
+        enrol = admin_page(self, "two-factor/", self.enrol_view, "two_factor_enrol")
         return [enrol, *super().get_urls()]
 
     def enrol_view(self, request):

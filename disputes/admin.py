@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from audit.models import Action
@@ -15,7 +15,7 @@ from audit.services import audit_by_staff
 from backoffice.columns import money_column
 from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
-from payments_service.admin import ReadOnlyAdmin, badge, id_column, when
+from payments_service.admin import ReadOnlyAdmin, admin_page, badge, id_column, when
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 
@@ -146,11 +146,12 @@ class DisputeAdmin(ReadOnlyAdmin):
 
     # --- answering --------------------------------------------------------------------------
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path("<str:object_id>/accept/", view(self.accept_view), name="disputes_dispute_accept"),
-            path(
-                "<str:object_id>/contest/", view(self.contest_view), name="disputes_dispute_contest"
+            admin_page(
+                self, "<str:object_id>/accept/", self.accept_view, "disputes_dispute_accept"
+            ),
+            admin_page(
+                self, "<str:object_id>/contest/", self.contest_view, "disputes_dispute_contest"
             ),
             *super().get_urls(),
         ]

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -73,6 +73,11 @@ _SEARCHES = {
     "order": "admin:payments_payment_changelist",
     "rfnd": "admin:refunds_refund_changelist",
 }
+
+
+def admin_page(model_admin, route: str, view, name: str):
+    """A page of `model_admin`'s own (its get_urls), behind the admin's sign-in and checks."""
+    return path(route, model_admin.admin_site.admin_view(view), name=name)
 
 
 def holds(permission: str):
