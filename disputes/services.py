@@ -17,10 +17,10 @@ from django.db.models import Sum
 
 from notifications.services import event_record
 from payments.models import EVENT_ACTOR, Payment
+from payments.selectors import payment_id_for_razorpay_payment
 from payments.services import payment_lock, payment_record_disputes
 from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayDispute, get_gateway
-from refunds.selectors import payment_id_for_razorpay_payment
 
 from .errors import DisputeMismatch, DisputeNotRespondable, DisputePaymentUnknown
 from .models import RANK, RESPONDABLE, UNDECIDED, Dispute, DisputeStatus

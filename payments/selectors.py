@@ -1,10 +1,11 @@
-"""Reads of payments, always within one client app."""
+"""Reads of payments: the API's always within one client app; operators' and Razorpay's
+by any id the payment is known by."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from clients.models import ClientApp
 
-from .models import Payment
+from .models import Payment, PaymentAttempt
 
 
 def payment_get(*, client_app: ClientApp, payment_id: str) -> Payment | None:
@@ -41,3 +42,27 @@ def payment_of_razorpay_order(*, order_id: str | None) -> Payment | None:
     if not order_id:
         return None
     return Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id).first()
+
+
+def payment_find(*, reference: str, app_name: str | None = None) -> Payment | None:
+    """A payment by our id or a Razorpay payment id of one of its attempts; with `app_name`,
+    also by that app's externalRef (operators know the shop's order number)."""
+    by_id = (
+        Q(pk=reference)
+        | Q(razorpay_payment_id=reference)
+        | Q(pk__in=PaymentAttempt.objects.filter(razorpay_payment_id=reference).values("payment"))
+    )
+    payments = Payment.objects.select_related("client_app")
+    if app_name is None:
+        return payments.filter(by_id).first()
+    return payments.filter(by_id | Q(external_ref=reference), client_app__name=app_name).first()
+
+
+def payment_id_for_razorpay_payment(razorpay_payment_id: str) -> str | None:
+    """Our payment whose successful attempt, or any attempt, is this Razorpay payment."""
+    found = Payment.objects.filter(razorpay_payment_id=razorpay_payment_id)
+    payment_id = found.values_list("pk", flat=True).first()
+    if payment_id is None:
+        attempts = PaymentAttempt.objects.filter(razorpay_payment_id=razorpay_payment_id)
+        payment_id = attempts.values_list("payment_id", flat=True).first()
+    return payment_id

@@ -1,11 +1,11 @@
-"""Reads of refunds (and of the payments they are asked for)."""
+"""Reads of refunds."""
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from clients.models import ClientApp
-from payments.models import Payment, PaymentAttempt
+from payments.models import Payment
 
 from .models import Refund, RefundStatus
 
@@ -60,27 +60,3 @@ def refund_reserved_amount(*, payment: Payment) -> int:
 def refund_processed_amount(*, payment: Payment) -> int:
     refunds = _of_captured_attempt(payment).filter(status=RefundStatus.PROCESSED)
     return refunds.aggregate(total=Sum("amount"))["total"] or 0
-
-
-def payment_find(*, reference: str, app_name: str | None = None) -> Payment | None:
-    """A payment by our id or a Razorpay payment id of one of its attempts; with `app_name`,
-    also by that app's externalRef (operators know the shop's order number)."""
-    by_id = (
-        Q(pk=reference)
-        | Q(razorpay_payment_id=reference)
-        | Q(pk__in=PaymentAttempt.objects.filter(razorpay_payment_id=reference).values("payment"))
-    )
-    payments = Payment.objects.select_related("client_app")
-    if app_name is None:
-        return payments.filter(by_id).first()
-    return payments.filter(by_id | Q(external_ref=reference), client_app__name=app_name).first()
-
-
-def payment_id_for_razorpay_payment(razorpay_payment_id: str) -> str | None:
-    """Our payment whose successful attempt, or any attempt, is this Razorpay payment."""
-    found = Payment.objects.filter(razorpay_payment_id=razorpay_payment_id)
-    payment_id = found.values_list("pk", flat=True).first()
-    if payment_id is None:
-        attempts = PaymentAttempt.objects.filter(razorpay_payment_id=razorpay_payment_id)
-        payment_id = attempts.values_list("payment_id", flat=True).first()
-    return payment_id

@@ -30,6 +30,7 @@ from clients.models import IdempotencyKey
 from notifications.services import event_record
 from payments.currencies import MINIMUM_AMOUNT
 from payments.models import EVENT_ACTOR, Payment, PaymentStatus, Source
+from payments.selectors import payment_id_for_razorpay_payment
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
@@ -55,7 +56,6 @@ from .errors import (
 )
 from .models import Refund, RefundSpeed, RefundStatus
 from .selectors import (
-    payment_id_for_razorpay_payment,
     refund_list_expired_approvals,
     refund_list_unsettled,
     refund_processed_amount,

@@ -11,6 +11,7 @@ from audit.models import Action, Via
 from audit.services import audit_record
 from payments.currencies import money as currency_money
 from payments.models import Source
+from payments.selectors import payment_find
 from payments_service.problems import ProblemError
 from refunds import selectors, services
 from refunds.errors import RefundAlreadyRequested
@@ -50,7 +51,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, payment, app, amount, reason, speed, yes, idempotency_key, **options):
         self.actor = command_actor(options.get("requested_by"))
-        found = selectors.payment_find(reference=payment, app_name=app)
+        found = payment_find(reference=payment, app_name=app)
         if found is None:
             where = f" of app {app!r}" if app else ""
             raise CommandError(f"No payment{where} with id, Razorpay id or reference {payment!r}.")
