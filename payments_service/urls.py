@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
 ]
 
-handler400 = "payments_service.errors.bad_request"
-handler403 = "payments_service.errors.permission_denied"
-handler404 = "payments_service.errors.not_found"
-handler500 = "payments_service.errors.server_error"
+handler400 = "payments_service.error_views.bad_request"
+handler403 = "payments_service.error_views.permission_denied"
+handler404 = "payments_service.error_views.not_found"
+handler500 = "payments_service.error_views.server_error"
