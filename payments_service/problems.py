@@ -50,12 +50,6 @@ class ProblemError(Exception):
         self.extra = extra
 
 
-class ServiceUnavailable(ProblemError):
-    status = 503
-    code = "database_unavailable"
-    title = "Database unavailable"
-
-
 def problem_response(
     request,
     status: int,

@@ -34,7 +34,5 @@ class GatewayRejected(GatewayError):
     code = "gateway_rejected"
     title = "Rejected by the payment gateway"
 
-    def __init__(self, description: str, *, gateway_code: str = "", field: str | None = None):
+    def __init__(self, description: str):
         super().__init__(description or "The payment gateway rejected the request.")
-        self.gateway_code = gateway_code
-        self.field = field

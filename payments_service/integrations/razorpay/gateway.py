@@ -74,9 +74,7 @@ def _error_for(status: int, body) -> Exception:
     if status == 504:
         return GatewayTimeout("Razorpay timed out on its side.")
     if status in (400, 404, 422) and error:
-        return GatewayRejected(
-            description, gateway_code=str(error.get("code") or ""), field=error.get("field")
-        )
+        return GatewayRejected(description)
     # 409 (an idempotent refund still in flight), 429, 5xx, or an answer that is not JSON.
     logger.warning("Razorpay answered HTTP %s: %s", status, description or "(no JSON error)")
     return GatewayUnavailable(f"Razorpay answered HTTP {status}.")
@@ -207,12 +205,6 @@ class RazorpayGateway:
         return GatewayDispute.from_api(
             self._call("dispute.fetch", lambda: self._client.dispute.fetch(dispute_id), safe=True)
         )
-
-    def list_disputes(self, *, count: int = 100, skip: int = 0) -> list[GatewayDispute]:
-        """One page of disputes, newest first."""
-        query = {"count": count, "skip": skip}
-        answer = self._call("dispute.all", lambda: self._client.dispute.all(query), safe=True)
-        return [GatewayDispute.from_api(item) for item in answer.get("items", [])]
 
     def accept_dispute(self, dispute_id: str) -> GatewayDispute:
         """Concedes the dispute: Razorpay makes it `lost` and deducts its amount."""
