@@ -27,6 +27,7 @@ from payments_service.admin import (
     holds,
     id_column,
     id_link,
+    status_column,
     utc_text,
     when,
 )
@@ -538,9 +539,7 @@ class RefundAdmin(CsvExportMixin, ReadOnlyAdmin):
         "processed_at",
     ]
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, refund: Refund):
-        return badge(refund.status)
+    status_badge = status_column
 
     amount_shown = money_column("amount", "amount")
 

@@ -15,7 +15,7 @@ from audit.services import audit_by_staff
 from backoffice.columns import money_column
 from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
-from payments_service.admin import ReadOnlyAdmin, admin_page, badge, id_column, when
+from payments_service.admin import ReadOnlyAdmin, admin_page, id_column, status_column, when
 from payments_service.clock import now
 from payments_service.problems import ProblemError
 
@@ -109,9 +109,7 @@ class DisputeAdmin(ReadOnlyAdmin):
         return ["decided", "respond_by", "id"]  # undecided first (the selector's annotation)
 
     # --- columns --------------------------------------------------------------------------
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, dispute: Dispute):
-        return badge(dispute.status)
+    status_badge = status_column
 
     amount_shown = money_column("amount", "amount")
     deducted_shown = money_column("amount_deducted", "deducted", zero="—")

@@ -14,6 +14,7 @@ from payments_service.admin import (
     badge,
     holds,
     id_column,
+    status_column,
 )
 
 from .models import Delivery, DeliveryAttempt, Event, WebhookEndpoint
@@ -234,9 +235,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def type(self, delivery: Delivery) -> str:
         return delivery.event.type if delivery.event_id else delivery.test_body.get("type", "")
 
-    @admin.display(description="status")
-    def status_badge(self, delivery: Delivery):
-        return badge(delivery.status)
+    status_badge = status_column
 
     has_redeliver_permission = holds("notifications.change_webhookendpoint")
 

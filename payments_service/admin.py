@@ -44,6 +44,12 @@ def utc_text(value) -> str:
     return f"{value.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
+@admin.display(description="status", ordering="status")
+def status_column(model_admin, obj):
+    """A ModelAdmin's status column (`status_badge = status_column`): the status as a badge."""
+    return badge(obj.status)
+
+
 def when(value):
     """A time as every admin page shows it: ISO 8601 in UTC to the second, the same instant
     in the reader's own time zone as its tooltip (local_time.js sets it in the browser; the
