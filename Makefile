@@ -61,9 +61,26 @@ bench: install
 # into mutants/, mutates the modules setup.cfg's [mutmut] names and runs, for each mutant, the
 # tests that reach it, on SQLite. Survivors and why they live: MUTATION.md. Afterwards
 # `.venv/bin/mutmut results` lists them and `.venv/bin/mutmut show NAME` shows one.
-# MUTANTS= runs only those (globs), e.g. make mutate MUTANTS='refunds.services.*'.
-.PHONY: mutate
+# By default only the money core (122 mutants, 7 min on 2 shared cores): the functions where
+# a surviving mutant means money goes wrong (refund amount checks, the refunded amount, key
+# takeover, signatures).
+# MUTANTS= runs others (mutmut's names, globs), e.g. make mutate MUTANTS='refunds.services.*';
+# `make mutate-all` runs every mutant of the six modules (2,220: 30-60 min).
+MONEY_CORE := \
+	'refunds.services.x_refund_amount_check*' \
+	'refunds.services.x__checked_amount*' \
+	'refunds.services.x__check_matches*' \
+	'payments.services.x_payment_record_refunded*' \
+	'payments.services.x__check_belongs*' \
+	'clients.idempotency.x__take_over*' \
+	'payments_service.integrations.razorpay.gateway.x*signature_valid*'
+MUTANTS ?= $(MONEY_CORE)
+MUTATE_CHILDREN ?= 2
+.PHONY: mutate mutate-all
 mutate: install
 	rm -rf mutants
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run --max-children 2 $(MUTANTS)
-	$(BIN)/mutmut results
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(BIN)/mutmut results | grep -v ': not checked$$' || true
+
+mutate-all:
+	$(MAKE) mutate MUTANTS=
