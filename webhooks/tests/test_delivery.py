@@ -116,8 +116,10 @@ def test_simulator_webhooks_after_a_payment_bring_the_payment_to_its_state(
         "failed": {"payment.failed"},
     }[outcome]
     wait_for(
-        lambda: set(WebhookEvent.objects.values_list("event_type", "status"))
-        == {(event_type, "processed") for event_type in expected}
+        lambda: (
+            set(WebhookEvent.objects.values_list("event_type", "status"))
+            == {(event_type, "processed") for event_type in expected}
+        )
     )
 
 
