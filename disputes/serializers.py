@@ -2,10 +2,12 @@
 
 from rest_framework import serializers
 
+from payments_service.serializers import OutputSerializer
+
 from .models import DisputeStatus
 
 
-class DisputeOutput(serializers.Serializer):
+class DisputeOutput(OutputSerializer):
     id = serializers.CharField(help_text="Ours, opaque (`dsp_…`).")
     razorpayDisputeId = serializers.CharField(source="razorpay_dispute_id", help_text="`disp_…`.")
     paymentId = serializers.CharField(source="payment_id", help_text="The payment disputed.")

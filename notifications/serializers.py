@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from payments_service.serializers import OutputSerializer
+
 from .models import event_position
 from .services import EVENT_TYPES
 
 
-class EventOutput(serializers.Serializer):
+class EventOutput(OutputSerializer):
     """An event: the same JSON the feed serves and a delivery will POST."""
 
     id = serializers.CharField(help_text="`evt_…`; ids sort in feed order.")
@@ -21,7 +23,7 @@ class EventOutput(serializers.Serializer):
     )
 
 
-class EventFeedOutput(serializers.Serializer):
+class EventFeedOutput(OutputSerializer):
     results = EventOutput(many=True)
     hasMore = serializers.BooleanField(help_text="Whether events after the last one are there.")
 
@@ -64,7 +66,7 @@ class WebhookEndpointInput(serializers.Serializer):
     )
 
 
-class WebhookEndpointOutput(serializers.Serializer):
+class WebhookEndpointOutput(OutputSerializer):
     id = serializers.CharField(help_text="`we_…`")
     url = serializers.CharField()
     events = serializers.ListField(

@@ -7,7 +7,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments_service.openapi import ProblemSerializer
-from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
+from payments_service.serializers import (
+    NotesField,
+    OutputSerializer,
+    StrictInputSerializer,
+    StrictIntegerField,
+)
 
 from .currencies import MINIMUM_AMOUNT
 from .models import RANK, Payment, PaymentStatus
@@ -217,7 +222,7 @@ class CheckoutOutput(serializers.Serializer):
     prefill = CheckoutPrefillOutput(help_text="Checkout's `prefill`.")
 
 
-class PaymentOutput(serializers.Serializer):
+class PaymentOutput(OutputSerializer):
     # Declared, not a ModelSerializer: that one rebuilds its fields from the model on every
     # response, a tenth of an initiate's CPU.
     id = serializers.CharField(help_text="Ours, opaque (`pmt_…`).")

@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
-from payments_service.serializers import NotesField, StrictInputSerializer, StrictIntegerField
+from payments_service.serializers import (
+    NotesField,
+    OutputSerializer,
+    StrictInputSerializer,
+    StrictIntegerField,
+)
 
 from .models import SPEED_HELP, RefundSpeed, RefundStatus
 
@@ -37,7 +42,7 @@ class _BlankAsNull(serializers.CharField):
         return value or None
 
 
-class RefundOutput(serializers.Serializer):
+class RefundOutput(OutputSerializer):
     # Declared, not a ModelSerializer, which rebuilds its fields on every response.
     id = serializers.CharField(help_text="Ours, opaque (`rfd_…`).")
     paymentId = serializers.CharField(source="payment_id", help_text="The payment refunded.")
