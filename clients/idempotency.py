@@ -25,7 +25,7 @@ from django.conf import settings
 from rest_framework.response import Response
 
 from payments_service.clock import now
-from payments_service.db import insert_unless_exists
+from payments_service.db import insert_unless_exists, update_row
 from payments_service.metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENT_REPLAYS
 from payments_service.problems import ProblemError
 
@@ -112,8 +112,12 @@ def _take_over(existing: IdempotencyKey, current) -> bool:
 
 
 def idempotency_complete(*, claim: IdempotencyKey, status: int, body) -> None:
-    IdempotencyKey.objects.filter(pk=claim.pk).update(
-        status=IdempotencyKey.Status.COMPLETED, response_status=status, response_body=body
+    update_row(
+        IdempotencyKey,
+        claim.pk,
+        status=IdempotencyKey.Status.COMPLETED,
+        response_status=status,
+        response_body=body,
     )
 
 
@@ -121,9 +125,7 @@ def idempotency_record(*, claim: IdempotencyKey, resource_id: str) -> None:
     """Inside the transaction of the request's first durable write: ties that write to the key.
     Only one write can be tied to a key; a second (a takeover racing a request it thought dead)
     raises `IdempotencyKeyInUse`, rolling its own transaction back."""
-    tied = IdempotencyKey.objects.filter(pk=claim.pk, resource_id="").update(
-        resource_id=resource_id
-    )
+    tied = update_row(IdempotencyKey, claim.pk, where={"resource_id": ""}, resource_id=resource_id)
     if not tied:
         raise IdempotencyKeyInUse(
             "Another request with this key has already started; retry shortly.", retry_after=1

@@ -4,17 +4,22 @@ by any id the payment is known by."""
 from django.db.models import Q, QuerySet
 
 from clients.models import ClientApp
+from payments_service.db import Select
 
 from .models import Payment, PaymentAttempt
+
+# Compiled once: every read of a payment and every refund asked by an app starts here
+# (see payments_service.db).
+_OWN_PAYMENT = Select(
+    lambda app_id, payment_id: Payment.objects.select_related("client_app").filter(
+        client_app_id=app_id, pk=payment_id
+    )[:1]
+)
 
 
 def payment_get(*, client_app: ClientApp, payment_id: str) -> Payment | None:
     """Another app's payment is simply not there."""
-    return (
-        Payment.objects.select_related("client_app")
-        .filter(client_app=client_app, pk=payment_id)
-        .first()
-    )
+    return _OWN_PAYMENT.first(app_id=client_app.pk, payment_id=payment_id)
 
 
 def payment_list(

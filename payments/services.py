@@ -16,6 +16,7 @@ from clients.models import ClientApp
 from notifications.services import event_record
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
+from payments_service.db import Select, insert_row, save_fields, update_row
 from payments_service.integrations.razorpay import (
     GatewayError,
     GatewayOrder,
@@ -55,14 +56,29 @@ def _locked():
     """The one queryset that locks payment rows (callers lock one row, so order is trivial).
     `of=self`: joined rows (the client app) stay unlocked, or every payment of one app would
     queue behind every other."""
-    return Payment.objects.select_for_update(of=("self",))
+    return Payment.objects.select_for_update(of=("self",)).select_related("client_app")
+
+
+# Compiled once: every confirm, webhook and refund locks a payment (see payments_service.db).
+_LOCK_BY_ID = Select(lambda payment_id: _locked().filter(pk=payment_id)[:1])
+_LOCK_BY_ORDER = Select(lambda order_id: _locked().filter(razorpay_order_id=order_id)[:1])
+_BY_ORDER = Select(
+    lambda order_id: Payment.objects.select_related("client_app").filter(
+        razorpay_order_id=order_id
+    )[:1]
+)
+_ATTEMPT = Select(
+    lambda attempt_id: PaymentAttempt.objects.filter(razorpay_payment_id=attempt_id)[:1]
+)
 
 
 def payment_lock(payment_id: str = "", *, order_id: str = "") -> Payment:
     """The payment row, by id or by its Razorpay order id, locked until the caller's
     transaction ends (call inside atomic)."""
-    lookup = {"razorpay_order_id": order_id} if order_id else {"pk": payment_id}
-    payment = _locked().select_related("client_app").filter(**lookup).first()
+    if order_id:
+        payment = _LOCK_BY_ORDER.first(order_id=order_id)
+    else:
+        payment = _LOCK_BY_ID.first(payment_id=payment_id)
     if payment is None:
         raise PaymentNotFound(f"No payment {payment_id or order_id!r}.")
     log_context_bind(payment_id=payment.id)
@@ -76,13 +92,15 @@ def payment_transition(
     (`changes`), and records the transition and its event; a step back is a no-op (False)."""
     if RANK[to] <= RANK[payment.status]:
         return False
-    PaymentStatusChange.objects.create(
-        payment=payment,
-        from_status=payment.status,
-        to_status=to,
-        source=source,
-        actor=actor[:150],
-        reason=reason[:255],
+    insert_row(
+        PaymentStatusChange(
+            payment=payment,
+            from_status=payment.status,
+            to_status=to,
+            source=source,
+            actor=actor[:150],
+            reason=reason[:255],
+        )
     )
     transaction.on_commit(PAYMENT_TRANSITIONS.labels(payment.status, to).inc)  # not if undone
     payment.status = to
@@ -96,7 +114,7 @@ def _changed(payment: Payment, fields: list[str], source: str) -> None:
     """Saves a locked payment's changed `fields` under its next version and tells its app
     (the event of its status: every status a payment moves on to has one)."""
     payment.version += 1
-    payment.save(update_fields=[*fields, "version", "updated_at"])
+    save_fields(payment, [*fields, "version", "updated_at"])
     event_record(
         client_app=payment.client_app,
         type=f"payment.{payment.status}",
@@ -160,12 +178,10 @@ def payment_initiate(
     try:
         order = _order_for(payment, recovering=not inserted)
     except GatewayError:
-        Payment.objects.filter(pk=payment.pk).update(order_claimed_until=None)
+        update_row(Payment, payment.pk, order_claimed_until=None)
         raise
     crash_point("payment.order_created")
-    Payment.objects.filter(pk=payment.pk).update(
-        razorpay_order_id=order.id, order_claimed_until=None
-    )
+    update_row(Payment, payment.pk, razorpay_order_id=order.id, order_claimed_until=None)
     payment.razorpay_order_id = order.id
     return payment, True
 
@@ -177,14 +193,16 @@ def _claim_deadline():
 def _payment_insert_or_get(*, client_app: ClientApp, **fields) -> tuple[Payment, bool]:
     try:
         with transaction.atomic():
-            payment = Payment.objects.create(
-                client_app=client_app, order_claimed_until=_claim_deadline(), **fields
+            payment = insert_row(
+                Payment(client_app=client_app, order_claimed_until=_claim_deadline(), **fields)
             )
-            PaymentStatusChange.objects.create(
-                payment=payment,
-                to_status=PaymentStatus.CREATED,
-                source=Source.API,
-                actor=client_app.name,
+            insert_row(
+                PaymentStatusChange(
+                    payment=payment,
+                    to_status=PaymentStatus.CREATED,
+                    source=Source.API,
+                    actor=client_app.name,
+                )
             )
             return payment, True
     except IntegrityError:
@@ -275,8 +293,7 @@ def payment_confirm_failure(*, order_id: str, payment_id: str) -> Payment:
 
 
 def _payment_of_order(order_id: str) -> Payment:
-    payment = Payment.objects.select_related("client_app").filter(razorpay_order_id=order_id)
-    payment = payment.first()
+    payment = _BY_ORDER.first(order_id=order_id)
     if payment is None:
         raise PaymentNotFound(f"No payment has the Razorpay order {order_id!r}.")
     log_context_bind(payment_id=payment.id)
@@ -361,11 +378,11 @@ def _attempt_upsert(payment: Payment, attempt: GatewayPayment) -> None:
         "error_step": attempt.error_step or "",
         "error_reason": attempt.error_reason or "",
     }
-    row = PaymentAttempt.objects.filter(razorpay_payment_id=attempt.id).first()
+    row = _ATTEMPT.first(attempt_id=attempt.id)
     if row is None:
-        PaymentAttempt.objects.create(payment=payment, razorpay_payment_id=attempt.id, **fields)
+        insert_row(PaymentAttempt(payment=payment, razorpay_payment_id=attempt.id, **fields))
     elif _ATTEMPT_RANK.get(attempt.status, 0) > _ATTEMPT_RANK.get(row.status, 0):
-        PaymentAttempt.objects.filter(pk=row.pk).update(updated_at=now(), **fields)
+        update_row(PaymentAttempt, row.pk, updated_at=now(), **fields)
 
 
 # --- refunds ----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from payments.selectors import payment_id_for_razorpay_payment
 from payments.services import payment_lock, payment_record_refunded
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
+from payments_service.db import Select, insert_row, save_fields
 from payments_service.integrations.razorpay import (
     GatewayRefund,
     GatewayRejected,
@@ -221,12 +222,14 @@ def _reserve(
             fields["status"] = RefundStatus.AWAITING_APPROVAL
             ttl = timedelta(seconds=settings.REFUND_APPROVAL_TTL_SECONDS)
             fields["approval_expires_at"] = now() + ttl
-        refund = Refund.objects.create(
-            payment=payment,
-            amount=amount,
-            currency=payment.currency,
-            razorpay_payment_id=payment.razorpay_payment_id,
-            **fields,
+        refund = insert_row(
+            Refund(
+                payment=payment,
+                amount=amount,
+                currency=payment.currency,
+                razorpay_payment_id=payment.razorpay_payment_id,
+                **fields,
+            )
         )
         if claim is not None:
             idempotency_record(claim=claim, resource_id=refund.id)
@@ -353,11 +356,20 @@ def refund_apply_gateway(*, refund: GatewayRefund, source: str, actor: str = "")
     return local
 
 
+# Compiled once: every settle reads the refund twice (see payments_service.db).
+_BY_GATEWAY_ID_OR_NOTE = Select(
+    lambda razorpay_id, refund_id: Refund.objects.filter(
+        Q(razorpay_refund_id=razorpay_id) | Q(pk=refund_id)
+    )[:2]
+)
+
+
 def _local_refund(refund: GatewayRefund) -> Refund | None:
-    match = Q(razorpay_refund_id=refund.id)
-    if refund.notes.get("refund_id"):
-        match |= Q(pk=refund.notes["refund_id"])
-    rows = sorted(Refund.objects.filter(match), key=lambda r: r.razorpay_refund_id != refund.id)
+    """Ours, by Razorpay's id, else by the `refund_id` note we sent (no refund's id is empty)."""
+    rows = _BY_GATEWAY_ID_OR_NOTE.all(
+        razorpay_id=refund.id, refund_id=refund.notes.get("refund_id") or ""
+    )
+    rows.sort(key=lambda r: r.razorpay_refund_id != refund.id)
     return rows[0] if rows else None
 
 
@@ -424,7 +436,7 @@ def _changed(refund: Refund, payment: Payment, fields: list[str], source: str) -
     """Saves the changed `fields` of a refund (its payment locked) under its next version; a
     new status is told to the app as an event."""
     refund.version += 1
-    refund.save(update_fields=[*fields, "version", "updated_at"])
+    save_fields(refund, [*fields, "version", "updated_at"])
     if "status" in fields:
         _tell(refund, payment, f"refund.{refund.status}", source)
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ParseError
 
 from payments_service.clock import now
-from payments_service.db import insert_unless_exists
+from payments_service.db import Select, insert_unless_exists, save_fields
 from payments_service.integrations.razorpay import get_gateway
 from payments_service.metrics import WEBHOOK_ERRORS, WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.parsers import json_errors
@@ -102,7 +102,7 @@ def webhook_process(*, event_pk: int, force: bool = False) -> WebhookEvent:
     with its traceback, logged, counted and re-raised, so that it is retried once fixed."""
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+            event = _event_lock(event_pk)
             if event.status in WebhookEvent.FINAL and not force:
                 return event
             try:
@@ -146,7 +146,7 @@ def _record_failure(event_pk: int, exc: Exception, *, force: bool) -> WebhookEve
         status, error = WebhookEvent.Status.FAILED, f"{exc.__class__.__name__}: {exc}"
         trace = "".join(format_exception(exc))
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+        event = _event_lock(event_pk)
         late = event.status in WebhookEvent.FINAL and not force
         if not late:  # else a copy applied it while this one's writes rolled back
             _record(event, status, error, trace)
@@ -166,7 +166,18 @@ def _record(event: WebhookEvent, status: str, error: str = "", trace: str = "") 
     event.status, event.last_error, event.traceback = status, error, trace
     event.processed_at = now()
     fields = ["status", "last_error", "traceback", "attempts", "payment", "refund", "processed_at"]
-    event.save(update_fields=fields)
+    save_fields(event, fields)
+    return event
+
+
+# Compiled once: every delivery locks its event (see payments_service.db).
+_EVENT_LOCK = Select(lambda pk: WebhookEvent.objects.select_for_update().filter(pk=pk)[:1])
+
+
+def _event_lock(event_pk: int) -> WebhookEvent:
+    event = _EVENT_LOCK.first(pk=event_pk)
+    if event is None:
+        raise WebhookEvent.DoesNotExist(f"No webhook event {event_pk}.")
     return event
 
 
