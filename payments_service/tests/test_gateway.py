@@ -3,9 +3,10 @@
 import json
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from requests.adapters import HTTPAdapter
+import urllib3
 
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments_service.integrations.razorpay import (
@@ -148,13 +149,14 @@ def test_timeout_is_raised_by_the_configured_read_timeout_on_one_attempt(
     razorpay.faults(timeout_rate=1.0, hang_seconds=3)
     gateway = gateway_at(simulator.url, read_timeout=0.5)
     sent = []
-    send = HTTPAdapter.send
+    urlopen = urllib3.PoolManager.urlopen
 
-    def recording_send(adapter, request, **kwargs):
-        sent.append((request.method, request.path_url, kwargs.get("timeout")))
-        return send(adapter, request, **kwargs)
+    def recording_urlopen(pool, method, url, **kwargs):
+        timeout = kwargs["timeout"]
+        sent.append((method, urlsplit(url).path, (timeout.connect_timeout, timeout.read_timeout)))
+        return urlopen(pool, method, url, **kwargs)
 
-    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
+    monkeypatch.setattr(urllib3.PoolManager, "urlopen", recording_urlopen)
     with pytest.raises(GatewayTimeout):
         # A timeout already cost the whole read timeout: even a safe read is not retried.
         gateway.fetch_order("order_AAAAAAAAAAAAAA")
