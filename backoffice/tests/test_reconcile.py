@@ -13,6 +13,7 @@ from payments.models import Payment
 from payments_service.clock import now
 from payments_service.integrations.razorpay import RazorpayGateway, get_gateway
 from refunds.models import Refund
+from reliability.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +59,19 @@ def test_report_lists_each_kind_of_mismatch_and_changes_nothing(
 
 
 def test_fix_applies_razorpays_truth_through_the_services(unconfirmed, paid):
-    get_gateway().create_refund(
+    made = get_gateway().create_refund(
         payment_id=paid.razorpay_payment_id,
         amount=300,
         speed="normal",
         notes={},
         idempotency_key="dashboard-refund-2",
+    )
+    # Settled at Razorpay first (the simulator's refund delay): settling between the fix and
+    # the check below would be a new mismatch, not one the fix left.
+    wait_until(
+        lambda: get_gateway().fetch_refund(made.id).status == "processed",
+        timeout=10,
+        what="Razorpay to process the refund",
     )
     out = run("--fix")
     assert "2 fixed" in out
