@@ -421,6 +421,7 @@ if IS_PRODUCTION and CRASH_POINTS:
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "payments_service.api.ContentNegotiation",
     # DRF's, refusing deep nesting and lone surrogates before a view sees the body.
     "DEFAULT_PARSER_CLASSES": ["payments_service.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
