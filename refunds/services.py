@@ -383,6 +383,8 @@ def _record_made_at_gateway(payment: Payment, refund: GatewayRefund, source: str
         razorpay_payment_id=refund.payment_id,
         razorpay_refund_id=refund.id,
         speed_requested=speed if speed in RefundSpeed.values else RefundSpeed.NORMAL,
+        # Razorpay says how it pays a refund as it makes it: the app's refund.created tells it.
+        speed_processed=refund.speed_processed or "",
         notes=refund.notes,
         requested_by=GATEWAY_REQUESTER,
         source=source,

@@ -68,6 +68,9 @@ def test_a_dashboard_refund_is_told_to_the_app_with_razorpays_refund_id(api, pay
     assert told["actor"] == "razorpay"
     assert (told["data"]["id"], told["data"]["razorpayRefundId"]) == (recorded.id, made.id)
     assert (told["data"]["amount"], told["data"]["status"]) == (300, "pending")
+    assert made.speed_processed
+    assert told["data"]["speedProcessed"] == made.speed_processed
+    assert (told["data"]["version"], recorded.version) == (1, 1)  # nothing changed unannounced
 
 
 @pytest.mark.parametrize(
