@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.db.models import Sum
 
-from notifications.services import event_record
-from payments.models import EVENT_ACTOR, Payment
+from payments.models import Payment
 from payments.selectors import payment_id_for_razorpay_payment
-from payments.services import payment_lock, payment_record_disputes
+from payments.services import payment_lock, payment_record_disputes, payment_tell
 from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayDispute, get_gateway
 
@@ -81,7 +80,13 @@ def dispute_apply_gateway(
                 local.version += 1
                 local.save(update_fields=[*fields, "version", "updated_at"])
         if "status" in fields and local.status in TOLD:
-            _tell(local, payment, f"payment.dispute.{local.status}", source)
+            payment_tell(
+                payment=payment,
+                type=f"payment.dispute.{local.status}",
+                about=local,
+                output=DisputeOutput,
+                source=source,
+            )
         if fields:
             _payment_facts(payment)
     if fields:
@@ -110,7 +115,13 @@ def _record_new(payment: Payment, dispute: GatewayDispute, status: str, source: 
         source=source,
         **_evidence(dispute),
     )
-    _tell(local, payment, "payment.dispute.created", source)
+    payment_tell(
+        payment=payment,
+        type="payment.dispute.created",
+        about=local,
+        output=DisputeOutput,
+        source=source,
+    )
     logger.info("dispute %s: %s of %s opened (%s)", local.id, dispute.amount, payment.id, status)
     return local
 
@@ -172,16 +183,6 @@ def _payment_facts(payment: Payment) -> None:
         payment=payment,
         amount_disputed=held["total"] or 0,
         amount_lost_to_disputes=lost["total"] or 0,
-    )
-
-
-def _tell(dispute: Dispute, payment: Payment, type: str, source: str) -> None:
-    event_record(
-        client_app=payment.client_app,
-        type=type,
-        object_id=dispute.id,
-        data=DisputeOutput(dispute).data,
-        actor=EVENT_ACTOR[source],
     )
 
 

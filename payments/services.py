@@ -115,11 +115,23 @@ def _changed(payment: Payment, fields: list[str], source: str) -> None:
     (the event of its status: every status a payment moves on to has one)."""
     payment.version += 1
     save_fields(payment, [*fields, "version", "updated_at"])
+    payment_tell(
+        payment=payment,
+        type=f"payment.{payment.status}",
+        about=payment,
+        output=PaymentOutput,
+        source=source,
+    )
+
+
+def payment_tell(*, payment: Payment, type: str, about, output, source: str) -> None:
+    """Tells the payment's app, in the caller's transaction, of a change to `about` (the payment
+    itself, or one of its refunds or disputes) as the API shows it: `output`, its serializer."""
     event_record(
         client_app=payment.client_app,
-        type=f"payment.{payment.status}",
-        object_id=payment.id,
-        data=PaymentOutput(payment).data,
+        type=type,
+        object_id=about.id,
+        data=output(about).data,
         actor=EVENT_ACTOR[source],
     )
 

@@ -27,11 +27,10 @@ from audit.models import Action, Via
 from audit.services import audit_record
 from clients.idempotency import idempotency_record, idempotency_run
 from clients.models import IdempotencyKey
-from notifications.services import event_record
 from payments.currencies import MINIMUM_AMOUNT
-from payments.models import EVENT_ACTOR, Payment, PaymentStatus, Source
+from payments.models import Payment, PaymentStatus, Source
 from payments.selectors import payment_id_for_razorpay_payment
-from payments.services import payment_lock, payment_record_refunded
+from payments.services import payment_lock, payment_record_refunded, payment_tell
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
 from payments_service.db import Select, insert_row, save_fields
@@ -233,7 +232,13 @@ def _reserve(
         )
         if claim is not None:
             idempotency_record(claim=claim, resource_id=refund.id)
-        _tell(refund, payment, "refund.created", fields["source"])
+        payment_tell(
+            payment=payment,
+            type="refund.created",
+            about=refund,
+            output=RefundOutput,
+            source=fields["source"],
+        )
     logger.info(
         "refund %s: %s %s of %s reserved (%s)",
         refund.id,
@@ -389,7 +394,9 @@ def _record_made_at_gateway(payment: Payment, refund: GatewayRefund, source: str
         requested_by=GATEWAY_REQUESTER,
         source=source,
     )
-    _tell(local, payment, "refund.created", source)
+    payment_tell(
+        payment=payment, type="refund.created", about=local, output=RefundOutput, source=source
+    )
     return local
 
 
@@ -440,17 +447,13 @@ def _changed(refund: Refund, payment: Payment, fields: list[str], source: str) -
     refund.version += 1
     save_fields(refund, [*fields, "version", "updated_at"])
     if "status" in fields:
-        _tell(refund, payment, f"refund.{refund.status}", source)
-
-
-def _tell(refund: Refund, payment: Payment, type: str, source: str) -> None:
-    event_record(
-        client_app=payment.client_app,
-        type=type,
-        object_id=refund.id,
-        data=RefundOutput(refund).data,
-        actor=EVENT_ACTOR[source],
-    )
+        payment_tell(
+            payment=payment,
+            type=f"refund.{refund.status}",
+            about=refund,
+            output=RefundOutput,
+            source=source,
+        )
 
 
 def _mark_failed(refund: Refund, reason: str) -> None:
