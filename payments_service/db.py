@@ -14,6 +14,9 @@ from contextlib import nullcontext
 from django.db import IntegrityError, connections, migrations, router, transaction
 from django.db.models import Model, QuerySet
 
+# The SQL of `insert_row` and `update_row`, made once per database, model and field set.
+_SQL: dict = {}
+
 
 def insert_unless_exists(model, **fields):
     """The new row, or None when a unique constraint says it already exists (a concurrent
@@ -164,9 +167,6 @@ def _slice(info: dict, columns: list, field) -> tuple:
     start, end = info["select_fields"][0], info["select_fields"][-1] + 1
     names = [col.target.attname for col in columns[start:end]]
     return info["model"], names, start, end, field
-
-
-_SQL: dict = {}
 
 
 class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):

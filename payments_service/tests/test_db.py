@@ -4,11 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from clients.models import IdempotencyKey
-from payments.models import Payment, PaymentStatusChange
+from payments.models import Payment, PaymentAttempt, PaymentStatusChange
 from payments_service.db import Select, insert_row, save_fields, update_row
+from refunds.models import Refund
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +92,11 @@ def test_save_fields_saves_the_named_fields_and_moves_auto_now(client_app):
     stored = Payment.objects.get(pk=payment.pk)
     assert (stored.status, stored.email) == ("captured", "")
     assert stored.updated_at > before
+
+
+@pytest.mark.parametrize(
+    "model", [Payment, PaymentStatusChange, PaymentAttempt, IdempotencyKey, Refund, WebhookEvent]
+)
+def test_no_model_written_by_the_hot_statements_has_a_save_signal_they_would_skip(model):
+    assert not pre_save.has_listeners(model)
+    assert not post_save.has_listeners(model)
