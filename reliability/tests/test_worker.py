@@ -80,26 +80,32 @@ def test_two_workers_run_each_chore_once_per_interval(workers):
     assert {run.worker.rsplit(":", 1)[1] for run in ChoreRun.objects.all()} <= pids
 
 
-def test_a_worker_killed_mid_chore_leaves_it_to_another_which_finishes_it_once(workers):
+# purge deletes; summarise_days writes every day's summary in one transaction, so a kill leaves
+# none half-written and the heir counts them all again.
+@pytest.mark.parametrize("doomed_chore", ["purge", "summarise_days"])
+def test_a_worker_killed_mid_chore_leaves_it_to_another_which_finishes_it_once(
+    workers, doomed_chore
+):
     lease = {"CHORE_LEASE": "3s"}
-    doomed = workers("doomed", CRASH_POINTS="chore.purge", **lease)
+    doomed = workers("doomed", CRASH_POINTS=f"chore.{doomed_chore}", **lease)
     wait_until(
-        lambda: ChoreRun.objects.filter(chore_id="purge", outcome="running").exists(),
+        lambda: ChoreRun.objects.filter(chore_id=doomed_chore, outcome="running").exists(),
         timeout=30,
-        what="the doomed worker to start the purge",
+        what=f"the doomed worker to start {doomed_chore}",
     )
     doomed.kill()
-    assert Chore.objects.get(pk="purge").last_outcome == ""  # it never finished
+    assert Chore.objects.get(pk=doomed_chore).last_outcome == ""  # it never finished
 
     workers("heir", **lease)
     chore = wait_until(
-        lambda: Chore.objects.filter(pk="purge", last_outcome="ok").first(),
+        lambda: Chore.objects.filter(pk=doomed_chore, last_outcome="ok").first(),
         timeout=30,
-        what="another worker to finish the purge once the lease lapsed",
+        what=f"another worker to finish {doomed_chore} once the lease lapsed",
     )
-    assert [run.outcome for run in runs_of("purge")] == ["abandoned", "ok"]
+    assert [run.outcome for run in runs_of(doomed_chore)] == ["abandoned", "ok"]
     assert chore.lease_until is None
-    for name in ("reconcile", "retry_webhooks", "settle_refunds"):
+    others = {"purge", "reconcile", "retry_webhooks", "settle_refunds", "summarise_days"}
+    for name in sorted(others - {doomed_chore}):
         assert [run.outcome for run in runs_of(name)] == ["ok"], name
 
 
