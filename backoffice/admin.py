@@ -32,8 +32,8 @@ from payments_service.admin import (
     when,
 )
 from payments_service.clock import now
+from payments_service.errors import ServiceError
 from payments_service.pii import mask_email, mask_phone
-from payments_service.problems import ProblemError
 from refunds import services as refund_services
 from refunds.models import SPEED_HELP, Refund, RefundAwaitingApproval, RefundSpeed, RefundStatus
 from webhooks.models import WebhookEvent
@@ -298,7 +298,7 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         for payment in queryset:
             try:
                 result = perform(request, payment, form)
-            except ProblemError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"Payment {payment.id}: {exc.detail}", messages.ERROR)
                 continue
             audit_by_staff(
@@ -609,7 +609,7 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
                     reason=form.cleaned_data["reason"],
                     source=Source.ADMIN,
                 )
-            except ProblemError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"Refund {refund.id}: {exc.detail}", messages.ERROR)
                 continue
             done = {"approve": "approved", "reject": "rejected"}[action]

@@ -17,8 +17,8 @@ from django.db.models.functions import TruncDate
 from payments import services as payments
 from payments.models import GATEWAY_STATUS, PAID, RANK, Payment, PaymentStatus, Source
 from payments_service.clock import now
+from payments_service.errors import ServiceError
 from payments_service.integrations.razorpay import GatewayError, get_gateway
-from payments_service.problems import ProblemError
 from refunds import services as refunds
 from refunds.models import Refund, RefundStatus
 
@@ -204,7 +204,7 @@ def _fix(mismatch: Mismatch, payment: Payment, actor: str) -> None:
             )
         else:
             payments.payment_sync(payment=payment, source=Source.RECONCILE, actor=actor)
-    except (GatewayError, ProblemError) as exc:
+    except ServiceError as exc:
         mismatch.detail += f" (fix failed: {exc.detail})"
         return
     mismatch.fixed = True

@@ -17,7 +17,7 @@ from payments.currencies import major_units, money, to_minor_units
 from payments.models import Source
 from payments_service.admin import ReadOnlyAdmin, admin_page, id_column, status_column, when
 from payments_service.clock import now
-from payments_service.problems import ProblemError
+from payments_service.errors import ServiceError
 
 from . import selectors, services
 from .models import UNDECIDED, Dispute
@@ -133,7 +133,7 @@ class DisputeAdmin(ReadOnlyAdmin):
     def respond(self, dispute: Dispute):
         try:
             services.dispute_check_respondable(dispute=dispute)
-        except ProblemError as exc:
+        except ServiceError as exc:
             return exc.detail
         return format_html(
             '<a class="button" id="accept-dispute" href="{}">Accept…</a> '
@@ -225,7 +225,7 @@ class DisputeAdmin(ReadOnlyAdmin):
         change = reverse("admin:disputes_dispute_change", args=[dispute.pk])
         try:
             answered = perform()
-        except ProblemError as exc:
+        except ServiceError as exc:
             self.message_user(request, f"Dispute {dispute.pk}: {exc.detail}", messages.ERROR)
             return redirect(change)
         audit_by_staff(

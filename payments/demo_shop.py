@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from clients.models import ClientApp
-from payments_service.problems import ProblemError
+from payments_service.errors import ServiceError
 
 from . import selectors, services
 from .currencies import money
@@ -42,7 +42,7 @@ def demo_shop(request):
     if app is not None and request.method == "POST":
         try:
             return _buy(request, app)
-        except ProblemError as error:
+        except ServiceError as error:
             context["error"] = f"Could not start the payment: {error.detail}"
     elif app is not None and "payment" in request.GET:
         payment = selectors.payment_get(client_app=app, payment_id=request.GET["payment"][:32])

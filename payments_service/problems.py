@@ -12,6 +12,14 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 
+from payments_service.errors import ServiceError
+from payments_service.integrations.errors import (
+    GatewayError,
+    GatewayRejected,
+    GatewayTimeout,
+    GatewayUnavailable,
+)
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -36,8 +44,18 @@ DEFAULT_CODES = {
 }
 
 
-class ProblemError(Exception):
-    """An error a client can act on. Subclasses set `status`, `code` and `title`."""
+# The gateway's failures as the API answers them: (status, title, Retry-After seconds).
+GATEWAY_PROBLEMS = {
+    GatewayTimeout: (504, "Payment gateway timed out", 5),
+    GatewayUnavailable: (502, "Payment gateway unavailable", 5),
+    GatewayRejected: (400, "Rejected by the payment gateway", None),
+    GatewayError: (502, "Payment gateway error", 5),
+}
+
+
+class ProblemError(ServiceError):
+    """An error a client can act on, with its answer. Subclasses set `status`, `code` and
+    `title`."""
 
     status = 400
     code = "bad_request"
@@ -45,7 +63,6 @@ class ProblemError(Exception):
 
     def __init__(self, detail: str | None = None, *, retry_after: int | None = None, **extra):
         super().__init__(detail or self.title)
-        self.detail = detail or self.title
         self.retry_after = retry_after
         self.extra = extra
 
@@ -87,6 +104,13 @@ def problem_from_exception(request, exc: Exception) -> JsonResponse | None:
             detail=exc.detail,
             retry_after=exc.retry_after,
             **exc.extra,
+        )
+    if isinstance(exc, GatewayError):
+        status, title, retry_after = next(
+            GATEWAY_PROBLEMS[kind] for kind in type(exc).__mro__ if kind in GATEWAY_PROBLEMS
+        )
+        return problem_response(
+            request, status, exc.code, title=title, detail=exc.detail, retry_after=retry_after
         )
     if isinstance(exc, drf.ValidationError):
         errors = _flatten(exc.detail)

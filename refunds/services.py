@@ -34,13 +34,13 @@ from payments.services import payment_lock, payment_record_refunded, payment_tel
 from payments_service.clock import now
 from payments_service.crashpoints import crash_point
 from payments_service.db import Select, insert_row, save_fields
+from payments_service.errors import ServiceError
 from payments_service.integrations.razorpay import (
     GatewayRefund,
     GatewayRejected,
     GatewayUnavailable,
     get_gateway,
 )
-from payments_service.problems import ProblemError
 
 from .errors import (
     PaymentDisputed,
@@ -609,12 +609,12 @@ def refund_sync(*, refund: Refund, source: str) -> Refund:
 
 def refund_sync_unsettled(
     *, source: str, since: datetime | None = None, before: datetime | None = None
-) -> Iterator[tuple[Refund, ProblemError | None]]:
+) -> Iterator[tuple[Refund, ServiceError | None]]:
     """`refund_sync` for every pending refund created in [since, before), oldest first: each
     refund as it now stands, with the problem that kept it from settling (None when it was
     asked). One refund's trouble never stops the others. `sync_refunds` and its chore."""
     for refund in refund_list_unsettled(since=since, before=before):
         try:
             yield refund_sync(refund=refund, source=source), None
-        except ProblemError as exc:
+        except ServiceError as exc:
             yield refund, exc

@@ -20,6 +20,7 @@ from payments_service.integrations.razorpay import (
     RazorpayGateway,
     get_gateway,
 )
+from payments_service.problems import ProblemError, problem_from_exception
 
 FIXTURES = Path(__file__).resolve().parents[2] / "testdata" / "razorpay-sdk-mocks"
 
@@ -123,7 +124,24 @@ def test_rejection_carries_razorpays_description(razorpay):
     with pytest.raises(GatewayRejected) as caught:
         get_gateway().create_order(amount=50, currency="INR", receipt="r", notes={})
     assert "at least INR 1.00" in caught.value.detail
-    assert caught.value.status == 400 and caught.value.code == "gateway_rejected"
+    assert caught.value.code == "gateway_rejected"
+
+
+@pytest.mark.parametrize(
+    "error, status, retry_after",
+    [
+        (GatewayRejected("Order amount less than minimum."), 400, None),
+        (GatewayUnavailable("Razorpay could not be reached."), 502, "5"),
+        (GatewayTimeout("Razorpay did not answer in time."), 504, "5"),
+    ],
+)
+def test_the_api_layer_decides_what_a_gateway_error_answers(rf, error, status, retry_after):
+    # The adapter knows no HTTP: its errors are no problem classes, and the API maps them.
+    assert not isinstance(error, ProblemError) and not hasattr(error, "status")
+    response = problem_from_exception(rf.get("/"), error)
+    body = json.loads(response.content)
+    assert response.status_code == status and response.get("Retry-After") == retry_after
+    assert body["code"] == error.code and body["detail"] == error.detail
 
 
 def test_wrong_credentials_are_gateway_unavailable_not_the_clients_fault(simulator, razorpay):
@@ -138,8 +156,7 @@ def test_gateway_5xx_is_unavailable_and_prints_nothing(razorpay, capsys, body):
     razorpay.faults(error_rate=1.0, error_status=500, error_body=body)
     with pytest.raises(GatewayUnavailable) as caught:
         get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
-    assert caught.value.status == 502
-    assert caught.value.retry_after
+    assert type(caught.value) is GatewayUnavailable
     assert capsys.readouterr().out == ""
 
 

@@ -5,7 +5,7 @@ from functools import cache
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
+from ..errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 from .gateway import RazorpayGateway
 from .types import Document, GatewayDispute, GatewayOrder, GatewayPayment, GatewayRefund
 

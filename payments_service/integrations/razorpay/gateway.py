@@ -28,7 +28,7 @@ import urllib3
 
 from payments_service.metrics import GATEWAY_CALLS
 
-from .errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
+from ..errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
 from .types import Document, GatewayDispute, GatewayOrder, GatewayPayment, GatewayRefund
 
 logger = logging.getLogger(__name__)

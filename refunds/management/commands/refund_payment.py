@@ -12,7 +12,7 @@ from audit.services import audit_record
 from payments.currencies import money as currency_money
 from payments.models import Source
 from payments.selectors import payment_find
-from payments_service.problems import ProblemError
+from payments_service.errors import ServiceError
 from refunds import selectors, services
 from refunds.errors import RefundAlreadyRequested
 from refunds.models import SPEED_HELP, RefundSpeed, RefundStatus
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         asked = amount  # what the key's fingerprint covers; None is resolved under the lock
         try:
             amount = services.refund_amount_check(payment=found, amount=asked)
-        except ProblemError as exc:
+        except ServiceError as exc:
             if not idempotency_key:
                 raise CommandError(exc.detail) from exc
             # A re-run with a key: its own refund, reserved before a crash, may be what the
@@ -130,7 +130,7 @@ class Command(BaseCommand):
         except RefundAlreadyRequested as exc:
             self.stdout.write(exc.detail)
             return
-        except ProblemError as exc:
+        except ServiceError as exc:
             raise CommandError(f"Not refunded ({exc.code}): {exc.detail}") from exc
         audit_record(
             actor=self.actor,
