@@ -93,6 +93,8 @@ class WebhookEndpointListApi(ClientAppApi):
             selectors.webhook_endpoints(client_app=request.user), WebhookEndpointOutput
         )
 
+
+class WebhookEndpointCreateApi(ClientAppApi):
     @extend_schema(
         operation_id="webhook_endpoints_create",
         summary="Add a webhook endpoint",

@@ -1,11 +1,19 @@
 from django.conf import settings
 from django.urls import path
 
+from payments_service.api import by_method
+
 from . import api
 
 urlpatterns = [
     path("events", api.EventFeedApi.as_view(), name="event-feed"),
-    path("webhook-endpoints", api.WebhookEndpointListApi.as_view(), name="webhook-endpoints"),
+    path(
+        "webhook-endpoints",
+        by_method(
+            get=api.WebhookEndpointListApi.as_view(), post=api.WebhookEndpointCreateApi.as_view()
+        ),
+        name="webhook-endpoints",
+    ),
     path(
         "webhook-endpoints/<str:endpoint_id>",
         api.WebhookEndpointApi.as_view(),

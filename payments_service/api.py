@@ -1,8 +1,10 @@
-"""What every API endpoint shares: the list shape and content negotiation (the client apps'
-base view is `clients.api`)."""
+"""What every API endpoint shares: the list shape, content negotiation and one path served by
+a view per action (the client apps' base view is `clients.api`)."""
 
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+
+from .problems import problem_response
 
 # The Accept headers nearly every client sends, which choose the (one) JSON renderer as DRF would.
 _PLAIN_ACCEPTS = frozenset({"", "*/*", "application/json"})
@@ -42,3 +44,30 @@ class Pagination(PageNumberPagination):
                 "results": schema,
             },
         }
+
+
+def by_method(**views):
+    """One path whose methods are separate views (`get=ListApi.as_view(), post=CreateApi…`):
+    each view does one action, as everywhere else, where the contract puts two on one path.
+    Another method is a 405 problem that names the allowed ones. The schema generator
+    (`payments_service.openapi`) documents each view as its own operation."""
+    methods = {method.upper(): view for method, view in views.items()}
+    allowed = ", ".join([*methods, "OPTIONS"])
+
+    def view(request, *args, **kwargs):
+        # HEAD is a GET without the body; OPTIONS (and CORS preflights the middleware does not
+        # answer) go to the first view, which describes the path as DRF does.
+        handler = methods.get("GET" if request.method == "HEAD" else request.method)
+        if handler is None and request.method == "OPTIONS":
+            handler = next(iter(methods.values()))
+        if handler is None:
+            response = problem_response(
+                request, 405, detail=f'Method "{request.method}" not allowed.'
+            )
+            response["Allow"] = allowed
+            return response
+        return handler(request, *args, **kwargs)
+
+    view.views = methods
+    view.csrf_exempt = True  # as each DRF view is: they authenticate with an app key, not a cookie
+    return view

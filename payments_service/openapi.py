@@ -7,6 +7,7 @@ if it is parsed), the Idempotency-Key header with 409/422 for an idempotent meth
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -16,6 +17,28 @@ from clients.idempotency import MAX_KEY_LENGTH
 
 from .problems import DEFAULT_CODES as DEFAULT_CODES_BY_STATUS
 from .problems import PROBLEM_CONTENT_TYPE
+
+
+class _Enumerator(EndpointEnumerator):
+    """drf-spectacular's, which also sees each view behind `by_method` as its own endpoint."""
+
+    def should_include_endpoint(self, path, callback):
+        return hasattr(callback, "views") or super().should_include_endpoint(path, callback)
+
+    def get_allowed_methods(self, callback):
+        if hasattr(callback, "views"):
+            return list(callback.views)
+        return super().get_allowed_methods(callback)
+
+    def get_api_endpoints(self, patterns=None, prefix=""):
+        return [
+            (path, regex, method, getattr(callback, "views", {}).get(method, callback))
+            for path, regex, method, callback in super().get_api_endpoints(patterns, prefix)
+        ]
+
+
+class ServiceSchemaGenerator(SchemaGenerator):
+    endpoint_inspector_cls = _Enumerator
 
 
 class ProblemSerializer(serializers.Serializer):

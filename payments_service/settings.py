@@ -441,6 +441,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # 3.1: a nullable object is `oneOf: [ref, null]`, which validators agree on (3.0 has none).
     "OAS_VERSION": "3.1.0",
+    "DEFAULT_GENERATOR_CLASS": "payments_service.openapi.ServiceSchemaGenerator",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -25,9 +25,7 @@ def _own_payment(request, payment_id: str):
     return payment
 
 
-class PaymentRefundsApi(ClientAppApi):
-    pagination_class = Pagination
-
+class RefundCreateApi(ClientAppApi):
     @extend_schema(
         operation_id="refunds_create",
         summary="Refund a payment, fully or in part",
@@ -83,6 +81,10 @@ class PaymentRefundsApi(ClientAppApi):
             claim=request.idempotency_claim,
         )
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+
+class RefundListApi(ClientAppApi):
+    pagination_class = Pagination
 
     @extend_schema(
         operation_id="refunds_list",

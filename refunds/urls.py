@@ -1,5 +1,7 @@
 from django.urls import re_path
 
+from payments_service.api import by_method
+
 from . import api
 
 urlpatterns = [
@@ -8,7 +10,7 @@ urlpatterns = [
     # the payment id is formatted into.
     re_path(
         r"^payments/(?P<payment_id>[A-Za-z0-9_]{1,32})/refunds$",
-        api.PaymentRefundsApi.as_view(),
+        by_method(post=api.RefundCreateApi.as_view(), get=api.RefundListApi.as_view()),
         name="payment-refunds",
     ),
     re_path(

@@ -28,6 +28,22 @@ def test_wrong_method_is_a_problem_405(client):
     assert_problem(client.post("/healthz"), 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize("path", ["/payments/pmt_x/refunds", "/webhook-endpoints"])
+def test_a_path_of_a_view_per_method_refuses_another_method_naming_the_allowed(api, path):
+    body = assert_problem(api.put(path, {}, format="json"), 405, "method_not_allowed")
+    assert body["detail"] == 'Method "PUT" not allowed.'
+    assert set(api.delete(path)["Allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+
+
+def test_each_method_of_a_shared_path_reaches_its_own_view(api):
+    # A HEAD is the list's GET; OPTIONS is answered, not refused.
+    assert_problem(api.get("/payments/pmt_x/refunds"), 404, "payment_not_found")
+    assert api.head("/payments/pmt_x/refunds").status_code == 404
+    assert api.options("/payments/pmt_x/refunds").status_code == 200
+    created = api.post("/webhook-endpoints", {"url": "ftp://x"}, format="json")
+    assert_problem(created, 400, "validation_error")
+
+
 def test_body_over_the_limit_is_refused_413_before_parsing(client, settings):
     settings.MAX_REQUEST_BODY_BYTES = 100
     response = client.post(
