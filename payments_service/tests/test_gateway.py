@@ -10,6 +10,7 @@ import urllib3
 
 from conftest import SIM_KEY_ID, SIM_KEY_SECRET
 from payments_service.integrations.razorpay import (
+    GatewayDispute,
     GatewayError,
     GatewayOrder,
     GatewayPayment,
@@ -258,3 +259,24 @@ def test_razorpays_http_status_decides_the_gateway_error(razorpay, status, error
         get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
     assert type(caught.value) is error
     assert says in caught.value.detail
+
+
+def test_a_disputes_documents_are_read_from_every_kind_of_proof():
+    # Razorpay's published dispute has no evidence yet; the contested one lists ids per kind of
+    # proof (one it may add later included) and under `others`.
+    published = json.loads((FIXTURES / "dispute.json").read_text())
+    assert GatewayDispute.from_api(published).evidence_documents == ()
+    contested = GatewayDispute.from_api(
+        {
+            **published,
+            "evidence": {
+                "amount": 1000,
+                "summary": "goods delivered",
+                "shipping_proof": ["doc_A", "doc_B"],
+                "a_kind_added_later": ["doc_C"],
+                "billing_proof": None,
+                "others": [{"type": "receipt_signed", "document_ids": ["doc_D"]}],
+            },
+        }
+    )
+    assert contested.evidence_documents == ("doc_A", "doc_B", "doc_C", "doc_D")

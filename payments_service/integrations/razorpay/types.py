@@ -8,6 +8,17 @@ def _notes(raw) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
+def _entity(data: dict) -> dict:
+    """What every money entity (order, payment, refund, dispute) has, read the same way."""
+    return {
+        "id": data["id"],
+        "amount": int(data["amount"]),
+        "currency": data["currency"],
+        "status": data["status"],
+        "created_at": int(data.get("created_at") or 0),
+    }
+
+
 @dataclass(frozen=True)
 class GatewayOrder:
     id: str
@@ -23,14 +34,10 @@ class GatewayOrder:
     @classmethod
     def from_api(cls, data: dict) -> "GatewayOrder":
         return cls(
-            id=data["id"],
-            amount=int(data["amount"]),
-            currency=data["currency"],
-            status=data["status"],
+            **_entity(data),
             receipt=data.get("receipt"),
             amount_paid=int(data.get("amount_paid") or 0),
             attempts=int(data.get("attempts") or 0),
-            created_at=int(data.get("created_at") or 0),
             notes=_notes(data.get("notes")),
         )
 
@@ -57,11 +64,8 @@ class GatewayPayment:
     @classmethod
     def from_api(cls, data: dict) -> "GatewayPayment":
         return cls(
-            id=data["id"],
+            **_entity(data),
             order_id=data.get("order_id"),
-            amount=int(data["amount"]),
-            currency=data["currency"],
-            status=data["status"],
             method=data.get("method"),
             captured=bool(data.get("captured")),
             amount_refunded=int(data.get("amount_refunded") or 0),
@@ -73,7 +77,6 @@ class GatewayPayment:
             error_source=data.get("error_source") or None,
             error_step=data.get("error_step") or None,
             error_reason=data.get("error_reason") or None,
-            created_at=int(data.get("created_at") or 0),
         )
 
 
@@ -92,31 +95,12 @@ class GatewayRefund:
     @classmethod
     def from_api(cls, data: dict) -> "GatewayRefund":
         return cls(
-            id=data["id"],
+            **_entity(data),
             payment_id=data["payment_id"],
-            amount=int(data["amount"]),
-            currency=data["currency"],
-            status=data["status"],
             speed_requested=data.get("speed_requested"),
             speed_processed=data.get("speed_processed"),
-            created_at=int(data.get("created_at") or 0),
             notes=_notes(data.get("notes")),
         )
-
-
-# A dispute's evidence fields that hold document ids (`others` holds [{type, document_ids}]).
-EVIDENCE_DOCUMENT_FIELDS = (
-    "shipping_proof",
-    "billing_proof",
-    "cancellation_proof",
-    "customer_communication",
-    "proof_of_service",
-    "explanation_letter",
-    "refund_confirmation",
-    "access_activity_log",
-    "refund_cancellation_policy",
-    "term_and_conditions",
-)
 
 
 @dataclass(frozen=True)
@@ -143,20 +127,23 @@ class GatewayDispute:
         evidence = data.get("evidence") or {}
         if not isinstance(evidence, dict):
             raise TypeError("evidence is not an object")
-        documents = [i for name in EVIDENCE_DOCUMENT_FIELDS for i in evidence.get(name) or []]
-        documents += [i for other in evidence.get("others") or [] for i in other["document_ids"]]
+        # Each kind of proof (shipping_proof, billing_proof…) is a list of document ids;
+        # `others` is a list of {type, document_ids}. Kinds Razorpay adds are read the same way.
+        documents = [
+            document
+            for proofs in evidence.values()
+            if isinstance(proofs, list)
+            for proof in proofs
+            for document in (proof["document_ids"] if isinstance(proof, dict) else [proof])
+        ]
         submitted = evidence.get("submitted_at")
         return cls(
-            id=data["id"],
+            **_entity(data),
             payment_id=data["payment_id"],
-            amount=int(data["amount"]),
-            currency=data["currency"],
             amount_deducted=int(data.get("amount_deducted") or 0),
             reason_code=str(data.get("reason_code") or ""),
             phase=str(data.get("phase") or ""),
-            status=data["status"],
             respond_by=int(data.get("respond_by") or 0),
-            created_at=int(data.get("created_at") or 0),
             evidence_summary=evidence.get("summary"),
             evidence_amount=None if evidence.get("amount") is None else int(evidence["amount"]),
             evidence_submitted_at=None if submitted is None else int(submitted),
