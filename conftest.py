@@ -10,6 +10,8 @@ import pytest
 import requests
 from rest_framework.test import APIClient
 
+from payments.examples import INITIATE_REQUEST
+
 SIM_KEY_ID = "rzp_test_T3stS1mulat0rX"
 SIM_KEY_SECRET = "test_simulator_key_secret"
 SIM_WEBHOOK_SECRET = "test_simulator_webhook_secret"
@@ -143,13 +145,9 @@ def api(client_app) -> APIClient:
     return client
 
 
+# The documented example, with a second metadata key.
 INITIATE_BODY = {
-    "externalRef": "order_123",
-    "sourceApp": "shop",
-    "amount": 1000,
-    "currency": "INR",
-    "email": "customer@example.com",
-    "contact": "+919876543210",
+    **INITIATE_REQUEST,
     "metadata": {"productId": "prod_123", "customerId": "cust_456"},
 }
 

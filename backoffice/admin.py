@@ -99,37 +99,54 @@ _REFUNDABLE = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
 FROM_PAGE = "_from_page"
 
 
-def confirmation_page(model_admin, request, *, title, action, form, objects, columns, empty):
-    """The page every admin action that moves money shows before it runs: the objects it
-    acts on (`columns`: (header, cell of an object) pairs), the form asking why, and a
-    confirm button posting the same action again with `confirm`."""
-    opts = model_admin.model._meta
-    from_page = FROM_PAGE in request.POST
-    back = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    rows = [(obj.pk, [cell(obj) for _, cell in columns]) for obj in objects]
-    if from_page and len(rows) == 1:
-        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[0][0]])
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "action": action,
-        "form": form,
-        "opts": opts,
-        "headers": [header for header, _ in columns],
-        "rows": rows,
-        "empty": empty,
-        "back": back,
-        "from_page": from_page,
-    }
-    return TemplateResponse(request, "backoffice/confirm.html", context)
+class ConfirmedActions:
+    """Admin actions that move money: a confirmation page listing the objects and asking why,
+    then the service for each object, its outcome (or refusal) told in a message naming it.
+    Run from an object's own page, the action goes back to that page."""
 
+    confirm_noun: str  # how messages name an object: "Payment pmt_…"
+    confirm_columns: list  # the page's (header, cell of an object) pairs
+    confirm_empty: str  # the page's text when none of the selected objects qualifies
 
-def back_to_page(request, model_admin, queryset):
-    """After an action run from an object's own page: that page again (None: the list)."""
-    if FROM_PAGE not in request.POST or len(queryset) != 1:
-        return None
-    opts = model_admin.model._meta
-    return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", queryset[0].pk)
+    def run_confirmed(self, request, queryset, *, action, title, form_class, perform):
+        """`perform(obj, form)` for each object once the form is valid; it answers what the
+        message says after the object's id."""
+        form = form_class(request.POST if "confirm" in request.POST else None)
+        if not form.is_bound or not form.is_valid():
+            return self._confirmation_page(request, queryset, action, title, form)
+        for obj in queryset:
+            # "Payment …" first: the admin capitalises a message's first letter (`pmt_` stays).
+            try:
+                self.message_user(request, f"{self.confirm_noun} {obj.pk}: {perform(obj, form)}")
+            except ServiceError as exc:
+                self.message_user(
+                    request, f"{self.confirm_noun} {obj.pk}: {exc.detail}", messages.ERROR
+                )
+        if FROM_PAGE not in request.POST or len(queryset) != 1:
+            return None
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", queryset[0].pk)
+
+    def _confirmation_page(self, request, objects, action, title, form):
+        opts = self.model._meta
+        from_page = FROM_PAGE in request.POST
+        back = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        rows = [(obj.pk, [cell(obj) for _, cell in self.confirm_columns]) for obj in objects]
+        if from_page and len(rows) == 1:
+            back = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[0][0]])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "action": action,
+            "form": form,
+            "opts": opts,
+            "headers": [header for header, _ in self.confirm_columns],
+            "rows": rows,
+            "empty": self.confirm_empty,
+            "back": back,
+            "from_page": from_page,
+        }
+        return TemplateResponse(request, "backoffice/confirm.html", context)
 
 
 # The home page shows the dashboard above the list of tables (backoffice/dashboard.py).
@@ -137,7 +154,18 @@ admin.site.index_template = "backoffice/admin_index.html"
 
 
 @admin.register(Payment)
-class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
+class PaymentAdmin(ConfirmedActions, CsvExportMixin, ReadOnlyAdmin):
+    # Its actions' confirmation page and messages.
+    confirm_noun = "Payment"
+    confirm_columns = [
+        ("payment", lambda p: id_link(p.id)),
+        ("externalRef", lambda p: p.external_ref),
+        ("status", lambda p: badge(p.status)),
+        ("amount", lambda p: money(p.amount, p.currency)),
+        ("refunded", lambda p: money(p.amount_refunded, p.currency)),
+    ]
+    confirm_empty = "None of the selected payments qualifies."
+
     # What staff look for first, in a width a 1366 px screen shows whole (the contact is on
     # the payment's page and in the search).
     list_display = [
@@ -279,28 +307,13 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return self._confirmed(request, queryset, "refund", RefundForm, _refund)
 
     def _confirmed(self, request, queryset, action, form_class, perform):
-        """Shows a confirmation page; on confirmation runs `perform(request, payment, form)`
-        for each payment and records each that took effect in the audit trail, under the staff
-        user with the given reason (the payment's timeline shows those same rows)."""
+        """Each payment that `perform(request, payment, form)` acted on is recorded in the
+        audit trail, under the staff user with the given reason (the payment's timeline shows
+        those same rows)."""
         title = getattr(self, action).short_description
-        form = form_class(request.POST if "confirm" in request.POST else None)
-        if not form.is_bound or not form.is_valid():
-            return confirmation_page(
-                self,
-                request,
-                title=title,
-                action=action,
-                form=form,
-                objects=queryset,
-                columns=PAYMENT_COLUMNS,
-                empty="None of the selected payments qualifies.",
-            )
-        for payment in queryset:
-            try:
-                result = perform(request, payment, form)
-            except ServiceError as exc:
-                self.message_user(request, f"Payment {payment.id}: {exc.detail}", messages.ERROR)
-                continue
+
+        def audited(payment, form):
+            result = perform(request, payment, form)
             audit_by_staff(
                 request,
                 action=AUDITED[action],
@@ -309,11 +322,11 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
                 reason=form.cleaned_data["reason"],
                 detail=_audit_detail(result),
             )
-            # "Payment …" first: the admin capitalises a message's first letter (`pmt_` stays).
-            self.message_user(
-                request, f"Payment {payment.id}: {title.lower()} → {_outcome(result)}"
-            )
-        return back_to_page(request, self, queryset)
+            return f"{title.lower()} → {_outcome(result)}"
+
+        return self.run_confirmed(
+            request, queryset, action=action, title=title, form_class=form_class, perform=audited
+        )
 
     def get_urls(self):
         reconciliation = admin_page(
@@ -373,21 +386,6 @@ class PaymentAdmin(CsvExportMixin, ReadOnlyAdmin):
         return TemplateResponse(request, "backoffice/reconciliation.html", context)
 
 
-PAYMENT_COLUMNS = [
-    ("payment", lambda p: id_link(p.id)),
-    ("externalRef", lambda p: p.external_ref),
-    ("status", lambda p: badge(p.status)),
-    ("amount", lambda p: money(p.amount, p.currency)),
-    ("refunded", lambda p: money(p.amount_refunded, p.currency)),
-]
-REFUND_COLUMNS = [
-    ("refund", lambda r: id_link(r.id)),
-    ("payment", lambda r: id_link(r.payment_id)),
-    ("amount", lambda r: money(r.amount, r.currency)),
-    ("reason", lambda r: r.reason),
-    ("asked by", lambda r: r.requested_by),
-    ("approve by", lambda r: when(r.approval_expires_at)),
-]
 # The admin's payment actions, as the audit trail names them.
 AUDITED = {
     "sync_from_razorpay": Action.PAYMENT_SYNC,
@@ -549,10 +547,21 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(RefundAwaitingApproval)
-class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
+class RefundAwaitingApprovalAdmin(ConfirmedActions, ReadOnlyAdmin):
     """Four-eyes refunds waiting for a second finance user: approve (it is sent to Razorpay)
     or reject (its amount is freed), with a reason; never the one who asked for it. Past its
     deadline the `expire_refund_approvals` chore fails it."""
+
+    confirm_noun = "Refund"
+    confirm_columns = [
+        ("refund", lambda r: id_link(r.id)),
+        ("payment", lambda r: id_link(r.payment_id)),
+        ("amount", lambda r: money(r.amount, r.currency)),
+        ("reason", lambda r: r.reason),
+        ("asked by", lambda r: r.requested_by),
+        ("approve by", lambda r: when(r.approval_expires_at)),
+    ]
+    confirm_empty = "None of the selected refunds is awaiting approval."
 
     list_display = [
         "id",
@@ -587,34 +596,25 @@ class RefundAwaitingApprovalAdmin(ReadOnlyAdmin):
         return self._decide(request, queryset, "reject", "Reject", refund_services.refund_reject)
 
     def _decide(self, request, queryset, action, title, decide):
-        """A confirmation page with the reason; then each refund is decided by the service,
-        which refuses one its approver asked for, or one already decided (or expired)."""
-        form = ReviewForm(request.POST if "confirm" in request.POST else None)
-        if not form.is_bound or not form.is_valid():
-            return confirmation_page(
-                self,
-                request,
-                title=f"{title} refunds",
-                action=action,
-                form=form,
-                objects=queryset,
-                columns=REFUND_COLUMNS,
-                empty="None of the selected refunds is awaiting approval.",
+        """The service decides each refund: it refuses one its approver asked for, or one
+        already decided (or expired)."""
+        done = {"approve": "approved", "reject": "rejected"}[action]
+
+        def decided(refund, form):
+            reason, approver = form.cleaned_data["reason"], request.user.get_username()
+            refund = decide(
+                refund_id=refund.id, approver=approver, reason=reason, source=Source.ADMIN
             )
-        for refund in queryset:
-            try:
-                decided = decide(
-                    refund_id=refund.id,
-                    approver=request.user.get_username(),
-                    reason=form.cleaned_data["reason"],
-                    source=Source.ADMIN,
-                )
-            except ServiceError as exc:
-                self.message_user(request, f"Refund {refund.id}: {exc.detail}", messages.ERROR)
-                continue
-            done = {"approve": "approved", "reject": "rejected"}[action]
-            self.message_user(request, f"Refund {refund.id}: {done} → {decided.status}")
-        return None
+            return f"{done} → {refund.status}"
+
+        return self.run_confirmed(
+            request,
+            queryset,
+            action=action,
+            title=f"{title} refunds",
+            form_class=ReviewForm,
+            perform=decided,
+        )
 
 
 @admin.register(Chore)

@@ -152,21 +152,17 @@ _RETRY_AFTER = OpenApiParameter(
     response=[409, 429, 502, 503, 504],
     description="Seconds to wait before retrying.",
 )
-_IDEMPOTENCY_KEY = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-    OpenApiParameter.HEADER,
-    required=True,
-    description="Unique per operation; a retry with the same key and body replays the answer.",
-)
-_IDEMPOTENCY_KEY_OPTIONAL = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Optional here. Unique per operation; a retry with the same key and body "
-    "replays the answer.",
-)
+_KEY_USE = "Unique per operation; a retry with the same key and body replays the answer."
+_IDEMPOTENCY_KEY = {  # by whether the operation requires the header
+    required: OpenApiParameter(
+        IDEMPOTENCY_HEADER,
+        {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        OpenApiParameter.HEADER,
+        required=required,
+        description=_KEY_USE if required else f"Optional here. {_KEY_USE}",
+    )
+    for required in (True, False)
+}
 _REPLAYED = OpenApiParameter(
     "Idempotent-Replayed",
     {"type": "string", "enum": ["true"]},
@@ -182,7 +178,7 @@ class ServiceAutoSchema(AutoSchema):
         parameters.append(_RETRY_AFTER)  # only on the statuses it lists that the operation has
         if self._idempotent():
             optional = not getattr(self.view, self.method.lower()).idempotency_required
-            parameters += [_IDEMPOTENCY_KEY_OPTIONAL if optional else _IDEMPOTENCY_KEY, _REPLAYED]
+            parameters += [_IDEMPOTENCY_KEY[not optional], _REPLAYED]
         return parameters
 
     def _get_response_bodies(self, direction="response"):
