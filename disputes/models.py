@@ -76,7 +76,3 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return self.id
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL

@@ -22,7 +22,7 @@ from payments_service.clock import now
 from payments_service.integrations.razorpay import GatewayDispute, get_gateway
 
 from .errors import DisputeMismatch, DisputeNotRespondable, DisputePaymentUnknown
-from .models import RANK, RESPONDABLE, UNDECIDED, Dispute, DisputeStatus
+from .models import FINAL, RANK, RESPONDABLE, UNDECIDED, Dispute, DisputeStatus
 from .serializers import DisputeOutput
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def _advance(local: Dispute, dispute: GatewayDispute, target: str | None) -> lis
     if dispute.amount_deducted > local.amount_deducted:
         local.amount_deducted = dispute.amount_deducted
         fields.append("amount_deducted")
-    if target is None or local.is_final or RANK[target] < RANK[local.status]:
+    if target is None or local.status in FINAL or RANK[target] < RANK[local.status]:
         return fields  # an older snapshot: only the deduction can add to what we know
     if target != local.status:
         local.status = target

@@ -8,9 +8,9 @@ INITIATE_REQUEST = {
     "sourceApp": "shop",
     "amount": 1000,
     "currency": "INR",
+    "metadata": {"productId": "prod_123"},
     "email": "customer@example.com",
     "contact": "+919876543210",
-    "metadata": {"productId": "prod_123"},
 }
 PAYMENT_CREATED = {
     "id": "pmt_01JD8ZQ4S3V7K2M9X5T1B6N0RC",

@@ -59,6 +59,14 @@ def _authorize(sim, request, payment_id):
     return sim.store.authorize_late(payment_id, capture)
 
 
+def _open_dispute(sim, request, payment_id):
+    return sim.store.open_dispute(payment_id, request.json())
+
+
+def _resolve_dispute(sim, request, dispute_id):
+    return sim.store.resolve_dispute(dispute_id, request.json())
+
+
 def _set_faults(sim, request):
     sim.config.faults = Faults.parse(request.json())
     return sim.config.faults.public()
@@ -92,16 +100,8 @@ ROUTER = Router(
         ("POST", f"/_sim/checkout/{ID}", _checkout_submit),
         ("POST", f"/_sim/payments/{ID}/authorize", _authorize),
         ("POST", f"/_sim/refunds/{ID}/fail", lambda sim, r, rid: sim.store.fail_refund(rid)),
-        (
-            "POST",
-            f"/_sim/payments/{ID}/dispute",
-            lambda sim, r, pid: sim.store.open_dispute(pid, r.json()),
-        ),
-        (
-            "POST",
-            f"/_sim/disputes/{ID}/resolve",
-            lambda sim, r, did: sim.store.resolve_dispute(did, r.json()),
-        ),
+        ("POST", f"/_sim/payments/{ID}/dispute", _open_dispute),
+        ("POST", f"/_sim/disputes/{ID}/resolve", _resolve_dispute),
         ("GET", "/_sim/faults", lambda sim, r: sim.config.faults.public()),
         ("POST", "/_sim/faults", _set_faults),
         ("GET", "/_sim/config", lambda sim, r: sim.config.public()),

@@ -83,6 +83,20 @@ class RefundCreateApi(ClientAppApi):
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 
 
+class RefundDetailApi(ClientAppApi):
+    @extend_schema(
+        operation_id="refunds_retrieve",
+        summary="Get one of the caller's refunds",
+        examples=examples.DETAIL,
+        responses={200: RefundOutput, **problems(404, codes={404: ["refund_not_found"]})},
+    )
+    def get(self, request, refund_id: str):
+        refund = selectors.refund_get(client_app=request.user, refund_id=refund_id)
+        if refund is None:
+            raise RefundNotFound(f"No refund {refund_id!r}.")
+        return Response(RefundOutput(refund).data)
+
+
 class RefundListApi(ClientAppApi):
     pagination_class = Pagination
 
@@ -98,17 +112,3 @@ class RefundListApi(ClientAppApi):
     def get(self, request, payment_id: str):
         refunds = selectors.refund_list(payment=_own_payment(request, payment_id))
         return self.paginated(refunds, RefundOutput)
-
-
-class RefundDetailApi(ClientAppApi):
-    @extend_schema(
-        operation_id="refunds_retrieve",
-        summary="Get one of the caller's refunds",
-        examples=examples.DETAIL,
-        responses={200: RefundOutput, **problems(404, codes={404: ["refund_not_found"]})},
-    )
-    def get(self, request, refund_id: str):
-        refund = selectors.refund_get(client_app=request.user, refund_id=refund_id)
-        if refund is None:
-            raise RefundNotFound(f"No refund {refund_id!r}.")
-        return Response(RefundOutput(refund).data)

@@ -1,5 +1,4 @@
-"""OpenAPI examples of the refunds endpoints (validated against the schema by
-payments_service/tests/test_openapi.py)."""
+"""OpenAPI examples of the refunds endpoints, each validated against its schema by test_openapi."""
 
 from payments.examples import request, response
 
