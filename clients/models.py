@@ -50,9 +50,9 @@ class ClientApp(models.Model):
     )
     refund_approval_threshold = models.CharField(
         max_length=200,
+        validators=[validate_amount_limits],
         blank=True,
         default="",
-        validators=[validate_amount_limits],
         help_text="Four-eyes refunds for this app's API: a refund above this, per currency in "
         "minor units (INR:1000000,USD:100000), waits for a finance user's approval. Empty: off.",
     )

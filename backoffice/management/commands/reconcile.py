@@ -18,12 +18,10 @@ class Command(BaseCommand):
     help = "Reconcile local payments and refunds with Razorpay for a window (default: 7 days)."
 
     def add_arguments(self, parser):
+        parser.add_argument("--fix", action="store_true", help="apply Razorpay's truth")
+        parser.add_argument("--check", action="store_true", help="exit 1 if mismatches remain")
         parser.add_argument("--since", help="from DATE or DATETIME (default: 7 days ago)")
         parser.add_argument("--until", help="up to DATE or DATETIME (default: now)")
-        parser.add_argument("--fix", action="store_true", help="apply Razorpay's truth")
-        parser.add_argument(
-            "--check", action="store_true", help="exit non-zero if mismatches remain"
-        )
 
     def handle(self, *args, since, until, fix, check, **options):
         until_at = parse_moment(until, "--until") if until else now()
