@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from payments_service.serializers import OutputSerializer
+from payments_service.serializers import OutputSerializer, UtcDateTimeField
 
 from .models import DisputeStatus
 
@@ -22,10 +22,10 @@ class DisputeOutput(OutputSerializer):
         choices=DisputeStatus.choices,
         help_text="open → under_review / action_required → won, lost or closed (final).",
     )
-    respondBy = serializers.DateTimeField(source="respond_by", help_text="The deadline to answer.")
-    evidenceSubmittedAt = serializers.DateTimeField(
+    respondBy = UtcDateTimeField(source="respond_by", help_text="The deadline to answer.")
+    evidenceSubmittedAt = UtcDateTimeField(
         source="evidence_submitted_at", allow_null=True, help_text="When evidence was submitted."
     )
     version = serializers.IntegerField(help_text="Grows with every change.")
-    createdAt = serializers.DateTimeField(source="created_at", help_text="ISO 8601, UTC.")
-    updatedAt = serializers.DateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
+    createdAt = UtcDateTimeField(source="created_at", help_text="ISO 8601, UTC.")
+    updatedAt = UtcDateTimeField(source="updated_at", help_text="ISO 8601, UTC.")

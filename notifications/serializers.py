@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from payments_service.serializers import OutputSerializer
+from payments_service.serializers import OutputSerializer, UtcDateTimeField
 
 from .models import event_position
 from .services import EVENT_TYPES
@@ -11,7 +11,7 @@ class EventOutput(OutputSerializer):
 
     id = serializers.CharField(help_text="`evt_…`; ids sort in feed order.")
     type = serializers.ChoiceField(choices=EVENT_TYPES)
-    createdAt = serializers.DateTimeField(source="created_at")
+    createdAt = UtcDateTimeField(source="created_at")
     actor = serializers.ChoiceField(
         choices=["app", "razorpay", "staff", "system"],
         help_text="Who made the change: the app itself (API), Razorpay (a webhook), staff "
@@ -76,7 +76,7 @@ class WebhookEndpointOutput(OutputSerializer):
     enabled = serializers.BooleanField(
         help_text="False once disabled (failing for NOTIFY_DISABLE_AFTER_DAYS, or by staff)."
     )
-    createdAt = serializers.DateTimeField(source="created_at")
+    createdAt = UtcDateTimeField(source="created_at")
 
 
 class WebhookEndpointSecretOutput(WebhookEndpointOutput):

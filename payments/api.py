@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 from clients.api import ClientAppApi
 from clients.idempotency import idempotent
 from payments_service.api import Pagination
+from payments_service.errors import ServiceError
 from payments_service.openapi import problems
 from payments_service.parsers import JSONParser
-from payments_service.problems import ProblemError
 from payments_service.ratelimit import ConfirmIpRateLimit
 
 from . import examples, selectors, services
@@ -151,7 +151,7 @@ class PaymentConfirmApi(APIView):
         # verified exactly as above, when the payment's app has a return URL.
         try:
             payment = self._confirm(request.data)
-        except (ProblemError, APIException) as error:
+        except (ServiceError, APIException) as error:
             payment = selectors.payment_of_razorpay_order(order_id=_reported_order_id(request))
             if payment is None or not payment.client_app.return_url:
                 raise

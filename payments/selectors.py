@@ -30,7 +30,8 @@ def payment_list(
     created_after=None,
     created_before=None,
 ) -> QuerySet[Payment]:
-    payments = Payment.objects.select_related("client_app").filter(client_app=client_app)
+    # Through the app's own manager: each payment knows its app without a join or a second copy.
+    payments = client_app.payments.all()
     if external_ref:
         payments = payments.filter(external_ref=external_ref)
     if status:

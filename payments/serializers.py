@@ -12,6 +12,7 @@ from payments_service.serializers import (
     OutputSerializer,
     StrictInputSerializer,
     StrictIntegerField,
+    UtcDateTimeField,
 )
 
 from .currencies import MINIMUM_AMOUNT
@@ -251,8 +252,8 @@ class PaymentOutput(OutputSerializer):
     razorpayPaymentId = serializers.CharField(
         source="razorpay_payment_id", help_text="Razorpay's paying attempt; empty until paid."
     )
-    createdAt = serializers.DateTimeField(source="created_at", help_text="ISO 8601, UTC.")
-    updatedAt = serializers.DateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
+    createdAt = UtcDateTimeField(source="created_at", help_text="ISO 8601, UTC.")
+    updatedAt = UtcDateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
     version = serializers.IntegerField(
         help_text="Grows with every change: of two copies of this payment (an answer, an "
         "event), the higher version is the newer."

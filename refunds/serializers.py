@@ -5,6 +5,7 @@ from payments_service.serializers import (
     OutputSerializer,
     StrictInputSerializer,
     StrictIntegerField,
+    UtcDateTimeField,
 )
 
 from .models import SPEED_HELP, RefundSpeed, RefundStatus
@@ -69,9 +70,9 @@ class RefundOutput(OutputSerializer):
     failureReason = _BlankAsNull(
         source="failure_reason", allow_null=True, help_text="Why it failed; null otherwise."
     )
-    createdAt = serializers.DateTimeField(source="created_at", help_text="ISO 8601, UTC.")
-    updatedAt = serializers.DateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
-    processedAt = serializers.DateTimeField(
+    createdAt = UtcDateTimeField(source="created_at", help_text="ISO 8601, UTC.")
+    updatedAt = UtcDateTimeField(source="updated_at", help_text="ISO 8601, UTC.")
+    processedAt = UtcDateTimeField(
         source="processed_at", allow_null=True, help_text="When it was processed; else null."
     )
     version = serializers.IntegerField(

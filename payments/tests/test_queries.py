@@ -49,6 +49,15 @@ def test_get_statements(initiate, razorpay, api, sql):
     assert statements == ["SELECT payments_payment"]  # with its app, within the caller's app
 
 
+def test_list_statements(initiate, razorpay, api, sql):
+    for n in range(3):
+        initiate(key=f"key-{n}", externalRef=f"order-{n}")
+    with sql() as statements:
+        body = api.get("/payments", {"pageSize": 2}).json()
+    assert statements == ["SELECT payments_payment", "SELECT payments_payment"]  # count, page
+    assert body["count"] == 3 and [p["sourceApp"] for p in body["results"]] == ["shop", "shop"]
+
+
 def test_an_unchecked_key_costs_one_lookup(client_app, sql):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {client_app.api_key}")
