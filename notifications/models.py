@@ -13,6 +13,7 @@ import re
 from django.db import models
 
 from clients.models import ClientApp
+from payments_service.clock import now
 from payments_service.ids import new_id
 
 
@@ -44,7 +45,7 @@ class Event(models.Model):
     actor = models.CharField(max_length=16, choices=Actor.choices)
     # The object exactly as the API returned it at that moment (with its `version`).
     data = models.JSONField()
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(db_index=True, default=now)
 
     class Meta:
         ordering = ["seq"]

@@ -57,14 +57,7 @@ def event_record(
     """One INSERT, in the caller's transaction: `data` is the object as the API shows it."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    event = Event(
-        client_app=client_app,
-        type=type,
-        object_id=object_id,
-        data=data,
-        actor=actor,
-        created_at=now(),
-    )
+    event = Event(client_app=client_app, type=type, object_id=object_id, data=data, actor=actor)
     if connection.vendor != "postgresql":
         event.save(force_insert=True)
         return event

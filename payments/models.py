@@ -49,11 +49,11 @@ class Source(models.TextChoices):
     """What caused a change."""
 
     API = "api", "API"
-    WEBHOOK = "webhook", "webhook"
-    RECONCILE = "reconcile", "reconcile"
-    ADMIN = "admin", "admin"
-    COMMAND = "command", "command"
-    CHORE = "chore", "chore"  # the worker's scheduled chores
+    WEBHOOK = "webhook"
+    RECONCILE = "reconcile"
+    ADMIN = "admin"
+    COMMAND = "command"
+    CHORE = "chore"  # the worker's scheduled chores
 
 
 # Who an event says made a change: client apps learn whether staff did, never who.
