@@ -18,6 +18,13 @@ OPTIONS = [
     ("--clients", str, "BENCH_CLIENTS", "8,32,64", None),
     ("--mix-clients", str, "BENCH_MIX_CLIENTS", "32,64", None),
     ("--latency-ms", int, "BENCH_LATENCY_MS", "150", None),
+    (
+        "--latency-repeats",
+        int,
+        "BENCH_LATENCY_REPEATS",
+        "3",
+        "passes with the gateway's latency at the top client count (its stability)",
+    ),
     ("--endpoints", str, "BENCH_ENDPOINTS", ",".join(ENDPOINTS), None),
     ("--phases", str, "BENCH_PHASES", "pgbench,alone,latency,mix,profile,tune", None),
     ("--workers", int, "WEB_CONCURRENCY", "3", None),

@@ -237,13 +237,20 @@ class Bench:
         self.stack.set_latency(0)
 
     def phase_latency(self) -> None:
-        ms = self.cfg.latency_ms
+        """Each gateway endpoint with the gateway's latency; at the top client count again
+        (`--latency-repeats` passes in all), to show whether its throughput is stable."""
+        ms, top = self.cfg.latency_ms, max(self.cfg.clients)
         for clients in self.cfg.clients:
             log(f"endpoints alone, gateway +{ms} ms, {clients} clients")
             for endpoint in self.cfg.endpoints:
-                if endpoint in GATEWAY_ENDPOINTS:
+                if endpoint not in GATEWAY_ENDPOINTS:
+                    continue
+                self.record(
+                    "alone", endpoint, clients, ms, self.endpoint_pass(endpoint, clients, ms)
+                )
+                for _ in range(self.cfg.latency_repeats - 1 if clients == top else 0):
                     self.record(
-                        "alone", endpoint, clients, ms, self.endpoint_pass(endpoint, clients, ms)
+                        "repeat", endpoint, clients, ms, self.endpoint_pass(endpoint, clients, ms)
                     )
         self.stack.set_latency(0)
 

@@ -20,15 +20,10 @@ from bench.cells import (
     wraps_note,
 )
 from bench.common import find_row, log, row_errors
+from bench.targets import target_rows
 
 ANALYSIS_MARKER = "<!-- analysis: written by hand, kept across runs -->"
 
-TARGETS = {
-    "initiate_vs_reference": 0.40,
-    "latency_vs_instant": 0.70,
-    "webhook_vs_reference": 0.60,
-    "p99_ms_at_32": 250.0,
-}
 PREDECESSOR = (
     "Express + Prisma predecessor (performance-notes.md, other runs): initiate 215-292 req/s"
 )
@@ -116,7 +111,7 @@ def render(meta: dict, results: list[dict], cfg) -> str:
 
     add("## Targets\n")
     add(table_header("target", "measured", "verdict"))
-    for line in _targets(results, clients, lat):
+    for line in target_rows(results, clients, lat):
         add(line)
     add("")
 
@@ -435,65 +430,3 @@ def write(meta: dict, results: list[dict], cfg, outdir: Path) -> None:
     # The raw figures beside it, so that RESULTS.md can be re-read (and re-rendered) later.
     shutil.copyfile(outdir / "results.json", target.with_suffix(".json"))
     log(f"wrote {target} and {target.with_suffix('.json').name}")
-
-
-def _targets(results, clients, lat) -> list[str]:
-    lines = []
-    # 1 and 3. initiate >= 40% and webhook >= 60% of the reference, instant gateway
-    for endpoint, label in (
-        ("initiate", "initiate ≥ 0.40 of reference req/s (instant gateway)"),
-        ("webhook", "webhook ≥ 0.60 of reference req/s"),
-    ):
-        parts, ok = [], True
-        for c in clients:
-            row = find_row(results, "alone", endpoint, c, 0)
-            ref = find_row(results, "ceiling", "reference", c)
-            if row and ref:
-                ratio = row["rps"] / ref["rps"]
-                ok &= ratio >= TARGETS[f"{endpoint}_vs_reference"]
-                parts.append(
-                    f"{c}: {ratio:.2f} ({row['rps']:,.0f}/{ref['rps']:,.0f}; per CPU-s "
-                    f"{cpu_ratio(row, ref)})"
-                )
-        if parts:
-            lines.append(f"| {label} | {'; '.join(parts)} | {_verdict(ok)} |")
-        if endpoint != "initiate":
-            continue
-        # 2. with the latency, 64 clients: >= 70% of instant
-        top = max(clients)
-        row = find_row(results, "alone", "initiate", top, lat)
-        instant = find_row(results, "alone", "initiate", top, 0)
-        if row and instant:
-            ratio = row["rps"] / instant["rps"]
-            lines.append(
-                f"| initiate with +{lat} ms gateway at {top} clients ≥ 0.70 of instant "
-                f"| {ratio:.2f} ({row['rps']:,.0f}/{instant['rps']:,.0f}; per CPU-s "
-                f"{cpu_ratio(row, instant)}) | "
-                f"{_verdict(ratio >= TARGETS['latency_vs_instant'])} |"
-            )
-    # 4. p99 < 250 ms at 32 clients, instant gateway, every endpoint (alone, and in the mix)
-    if 32 in clients:
-        for group, what in (("alone", "every endpoint alone"), ("mix32", "mixed traffic")):
-            parts, ok = [], True
-            for row in results:
-                if row["group"] == group and row["clients"] == 32 and row["gateway_ms"] == 0:
-                    ok &= row["p99_ms"] < TARGETS["p99_ms_at_32"]
-                    parts.append(f"{row['endpoint']} {row['p99_ms']:.0f}")
-            if parts:
-                lines.append(
-                    f"| p99 < 250 ms at 32 clients, {what}, instant gateway | "
-                    f"{', '.join(parts)} ms | {_verdict(ok)} |"
-                )
-    # 5. zero errors
-    service = [r for r in results if r["group"] != "ceiling" or r["endpoint"] != "pgbench"]
-    errors = sum(row_errors(r) for r in service)
-    requests = sum(r.get("requests", 0) for r in service)
-    lines.append(
-        f"| zero errors (non-2xx, socket errors, timeouts) | {errors:,} in {requests:,} requests | "
-        f"{_verdict(errors == 0)} |"
-    )
-    return lines
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
