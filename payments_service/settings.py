@@ -211,8 +211,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # django-redis: its `incr` is one EVAL (INCRBY only an existing key), so a rate
-            # limit's count is two round trips, `add` then `incr`, and its client is built once.
+            # django-redis: its client is built once, and a rate limit counts through it in one
+            # script (payments_service/ratelimit.py), not get_usage's `add` then `incr`.
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
