@@ -1,8 +1,9 @@
 """Serializer pieces shared by every endpoint: strict JSON integers and no unknown fields in,
-fields built once per class and a compiled representation out."""
+fields built once per class in and out, and a compiled representation out."""
 
 from datetime import UTC, datetime
 from operator import attrgetter
+from types import MappingProxyType
 
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
@@ -19,8 +20,42 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictInputSerializer(serializers.Serializer):
+# The context of the instance that shared fields are bound to: not empty, so that drf-spectacular
+# (which fills in an empty one, the root's, when it maps a nested serializer) leaves it alone,
+# and read-only, so that no request is ever kept in it.
+_SHARED_ROOT_CONTEXT = MappingProxyType({"fields": "shared by every instance"})
+
+
+# Comments, not docstrings, for the two classes below: drf-spectacular publishes the first
+# docstring in a serializer's classes as its description in the OpenAPI schema.
+class SharedFields:
+    # Fields built and bound once per class, for every instance and thread.
+    #
+    # DRF deep-copies every declared field for each serializer instance, so that fields may keep
+    # state of their own while they work: a tenth of a small request's CPU, spent again for every
+    # payment of a list and every event. The fields used here keep none: a field is bound (its
+    # name and parent) once, and validating or representing stores nothing on it (errors and
+    # validated data are the serializer instance's). What a shared field must not do is read its
+    # parent or root, the throwaway instance the fields were built on: no `context` (no validator
+    # or default that `requires_context`), no `partial`, no `instance`. A serializer's own
+    # `validate_<field>` and `validate` run on the instance, so they may read its context; a
+    # nested serializer's run on the shared one, so they may not. test_serializers.py checks
+    # every class that shares, and that many threads get DRF's answers.
+
+    @property
+    def fields(self):
+        cls = type(self)
+        shared = cls.__dict__.get("_shared_fields")
+        if shared is None:  # racing threads each build an equal copy; any of them will do
+            shared = serializers.Serializer.fields.func(cls(context=_SHARED_ROOT_CONTEXT))
+            cls._shared_fields = shared
+        return shared
+
+
+class StrictInputSerializer(SharedFields, serializers.Serializer):
     """Rejects fields it does not know, so a misspelt field is an error, not silently lost."""
+
+    # Its fields are shared (SharedFields): never for a partial update (`partial=True`).
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -63,30 +98,13 @@ class UtcDateTimeField(serializers.DateTimeField):
         return value or None  # as DRF answers text, or nothing
 
 
-class OutputSerializer(serializers.Serializer):
-    """An output serializer whose fields are built and bound once per class, and whose
-    representation reads each field's plain attribute source in one C call.
-
-    DRF deep-copies every declared field for each serializer instance, so that fields may keep
-    state of their own while they validate: a tenth of a small request's CPU, spent again for
-    every payment of a list and every event. Fields that only represent keep no such state,
-    so one bound copy serves every instance and thread. Hence only for output, and only for
-    serializers whose fields and methods read nothing of the instance (no `context`).
-
-    Reading an attribute through DRF costs four Python calls a field; `to_representation`
-    reads it with `attrgetter` and leaves to DRF's own rules whatever is not a plain value:
-    a missing attribute (defaults, null, skipped fields), a mapping or a callable, a related
-    field.
-    """
-
-    @property
-    def fields(self):
-        cls = type(self)
-        shared = cls.__dict__.get("_shared_fields")
-        if shared is None:  # racing threads each build an equal copy; any of them will do
-            shared = serializers.Serializer.fields.func(cls())
-            cls._shared_fields = shared
-        return shared
+class OutputSerializer(SharedFields, serializers.Serializer):
+    # Fields built once per class (SharedFields): its fields and methods read no `context`
+    # either. Its representation reads each field's plain attribute source in one C call:
+    # reading an attribute through DRF costs four Python calls a field; `to_representation`
+    # reads it with `attrgetter` and leaves to DRF's own rules whatever is not a plain value:
+    # a missing attribute (defaults, null, skipped fields), a mapping or a callable, a related
+    # field. (Comments, not a docstring: see SharedFields.)
 
     def to_representation(self, instance):
         cls = type(self)
