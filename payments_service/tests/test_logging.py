@@ -1,16 +1,34 @@
 """Log lines of real requests: JSON, with their context, and nothing a log must not hold."""
 
+import enum
 import io
 import json
 import logging
 import logging.config
+import random
+import re
+import sys
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
+from pythonjsonlogger.json import JsonFormatter as PythonJsonLoggerFormatter
 from rest_framework.test import APIClient
 
 from conftest import SIM_KEY_SECRET, SIM_WEBHOOK_SECRET
-from payments_service.logs import gunicorn_logging_config, logging_config, mask
+from payments_service import logs
+from payments_service.logs import (
+    ContextFilter,
+    JsonFormatter,
+    gunicorn_logging_config,
+    log_context_bind,
+    log_context_end,
+    log_context_start,
+    logging_config,
+    mask,
+)
 from payments_service.tests.test_settings import PRODUCTION, manage
 from webhooks.tests.events import event, payment_entity, sign
 
@@ -169,3 +187,124 @@ def test_a_4xx_request_line_with_percent_encoded_pii_is_logged_masked(log_format
     assert len(output.splitlines()) == 2, output
     assert "carol" not in output and "9198765" not in output, output
     assert output.count("c***@example.com") == output.count("contact=*********3210") == 2
+
+
+# --- the formatter and the masks: what python-json-logger and the plainer patterns wrote --------
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+def _record(msg="%s paid ₹%d", args=("pay_1", 10), exc_info=None, stack_info=False, **extra):
+    logger = logging.getLogger("payments.services")
+    record = logger.makeRecord(
+        logger.name, logging.WARNING, __file__, 1, msg, args, exc_info, extra=extra, sinfo=None
+    )
+    if stack_info:
+        record.stack_info = "Stack (most recent call last):\n  File here"
+    ContextFilter().filter(record)
+    return record
+
+
+def _failure():
+    try:
+        raise ValueError("gateway said no to +919812345678")
+    except ValueError:
+        return sys.exc_info()
+
+
+def test_the_json_line_is_python_json_loggers_line_field_for_field(settings):
+    settings.RAZORPAY_WEBHOOK_SECRET = "whsec-the-webhook-secret"
+    theirs = PythonJsonLoggerFormatter(
+        "{levelname}{name}{message}",
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp=True,
+        json_ensure_ascii=False,
+    )
+    values = {
+        "at": datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        "day": date(2026, 12, 1),
+        "amount": Decimal("10.50"),
+        "colour": Colour.RED,
+        "raw": b"\x00bytes",
+        "id": uuid.UUID(int=7),
+        "error": ValueError("boom"),
+        "kind": ValueError,
+        "nested": {"list": [1, 2.5, None, True], "text": "café ₹ 🙂"},
+    }
+    token = log_context_start(request_id="req-1")
+    log_context_bind(client_app="shop", payment_id="pmt_1")
+    try:
+        records = [
+            _record(),
+            _record(route="payments/initiate", status=201, duration_ms=4.2, _private="x"),
+            _record(**values),
+            _record(msg="mail %s", args=("a.b@shop.in",), signature="whsec-the-webhook-secret"),
+            _record(exc_info=_failure(), stack_info=True, gateway_operation="order.create"),
+            _record(msg="%(h)s %(s)s", args=({"h": "10.0.0.1", "s": 401},)),
+            _record(timestamp="set by the caller", level="overridden"),
+        ]
+    finally:
+        log_context_end(token)
+    only_text = _record()
+    only_text.exc_text = "Traceback (most recent call last):\n  ValueError"
+    records.append(only_text)
+    for record in records:
+        ours = JsonFormatter().format(record)
+        assert ours == mask(theirs.format(record))
+        assert json.loads(ours)["timestamp"]
+
+
+def test_context_lines_are_one_json_object_each_with_the_same_keys(log_output):
+    token = log_context_start(request_id="req-2")
+    try:
+        logging.getLogger("payments.api").info("one %s", "line", extra={"payment_id": "pmt_2"})
+    finally:
+        log_context_end(token)
+    (line,) = log_output().splitlines()
+    assert list(json.loads(line)) == [
+        "level",
+        "logger",
+        "message",
+        "payment_id",
+        "request_id",
+        "timestamp",
+    ]
+
+
+MASK_ALPHABET = ["+", "+", " ", "_", "a", "Z", "-", ".", "é", "٣", "@", "\n", '"', "x9", "g", "/"]
+
+
+def _maskable(rng: random.Random) -> str:
+    """A string of digit runs, hex runs around 64 and the characters that border them."""
+    tokens = []
+    for _ in range(rng.randint(1, 6)):
+        pick = rng.random()
+        if pick < 0.3:
+            tokens.append("".join(rng.choices("0123456789", k=rng.randint(1, 17))))
+        elif pick < 0.4:
+            tokens.append("".join(rng.choices("0123456789abcdefABCDEF", k=rng.randint(60, 68))))
+        else:
+            tokens.append(rng.choice(MASK_ALPHABET))
+    return "".join(tokens)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "plain"),
+    [
+        (logs._PHONE, r"(?<![\w+])(\+[1-9]\d{6,14}|[6-9]\d{9})\b"),
+        (logs._HMAC_HEX, r"\b[0-9a-fA-F]{64}\b"),
+    ],
+)
+def test_the_masks_patterns_match_what_their_plainer_forms_match(pattern, plain):
+    plain = re.compile(plain)
+    rng = random.Random(18)
+    texts = [_maskable(rng) for _ in range(20_000)]
+    matched = [text for text in texts if plain.search(text)]
+    assert len(matched) > 200  # the strings do hold numbers and digests to find
+    for text in texts:
+        assert [m.span() for m in pattern.finditer(text)] == [
+            m.span() for m in plain.finditer(text)
+        ], text
