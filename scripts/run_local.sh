@@ -53,7 +53,10 @@ SERVICE_URL="http://127.0.0.1:${PORT}"
 DEMO_SHOP_URL="${SERVICE_URL}/demo/shop"
 
 sim_pid="" worker_pid=""
-trap 'kill $sim_pid $worker_pid 2>/dev/null || true' EXIT
+# On the way out, stop the simulator and the worker and wait for them: make run returns only
+# once nothing of it is left (the worker may be finishing a chore; the simulator saves its
+# state), so a new make run finds its ports free.
+trap 'kill $sim_pid $worker_pid 2>/dev/null || true; wait' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
