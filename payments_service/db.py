@@ -11,11 +11,34 @@ No model here has signal receivers; these writes send none.
 from collections.abc import Callable
 from contextlib import nullcontext
 
-from django.db import IntegrityError, connections, migrations, router, transaction
+from django.db import IntegrityError, connections, migrations, models, router, transaction
 from django.db.models import Model, QuerySet
 
 # The SQL of `insert_row` and `update_row`, made once per database, model and field set.
 _SQL: dict = {}
+
+# Fields whose database value is the Python value itself when it has this type: Django's
+# preparation (`get_db_prep_save` and the four calls below it) returns it unchanged. Exact
+# classes only: a subclass may prepare its values otherwise.
+_PLAIN_TYPES = {
+    models.CharField: str,
+    models.EmailField: str,
+    models.SlugField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+def _db_value(field, value, connection):
+    """`field.get_db_prep_save(value)`, without its calls for a plain value of a plain field."""
+    if value is None or type(value) is _PLAIN_TYPES.get(type(field)):
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 def insert_unless_exists(model, **fields):
@@ -48,7 +71,13 @@ def insert_row(instance: Model) -> Model:
         if meta.pk.db_returning:
             sql += f" RETURNING {quote(meta.pk.column)}"
         _SQL[(alias, model, "insert")] = (sql, fields)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    # A plain field's pre_save reads its attribute; the others may fill it (auto_now, defaults).
+    values = [
+        _db_value(f, getattr(instance, f.attname), connection)
+        if type(f) in _PLAIN_TYPES
+        else _db_value(f, f.pre_save(instance, True), connection)
+        for f in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if meta.pk.db_returning:
@@ -74,7 +103,7 @@ def update_row(model: type[Model], pk, *, where: dict | None = None, **values) -
         matches = " AND ".join(f"{quote(column)} = %s" for column in conditions)
         sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {matches}"  # noqa: S608
         _SQL[key] = sql
-    params = [meta.get_field(n).get_db_prep_save(v, connection) for n, v in values.items()]
+    params = [_db_value(meta.get_field(n), v, connection) for n, v in values.items()]
     params.append(meta.pk.get_db_prep_value(pk, connection))
     params += [meta.get_field(n).get_db_prep_value(v, connection) for n, v in where.items()]
     with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from clients.models import IdempotencyKey
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange
@@ -64,6 +65,24 @@ def test_insert_row_fills_defaults_and_the_database_id(client_app):
     stored = Payment.objects.get(pk=payment.pk)
     assert (stored.status, stored.version, stored.amount_refunded) == ("created", 1, 0)
     assert stored.created_at == payment.created_at
+
+
+def test_insert_and_update_prepare_values_of_other_types_as_the_orm_does(client_app):
+    # Plain values go in as they are; any other (a number for text, text for a number, a lazy
+    # string) through the field's own preparation, as save() would.
+    payment = insert_row(
+        Payment(
+            client_app=client_app,
+            external_ref=12345,
+            amount="1500",
+            currency=gettext_lazy("INR"),
+        )
+    )
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.external_ref, stored.amount, stored.currency) == ("12345", 1500, "INR")
+    update_row(Payment, payment.pk, amount_refunded="200", contact=9876543210)
+    stored.refresh_from_db()
+    assert (stored.amount_refunded, stored.contact) == (200, "9876543210")
 
 
 def test_update_row_changes_only_a_row_matching_its_conditions(client_app):
