@@ -29,13 +29,16 @@ def ms_cell(row, key) -> str:
 NPROC = [2]
 
 
-def svc_ms(row) -> str:
+def svc_cpu_ms(row) -> float | None:
     """The service's CPU time per request (all workers), less sensitive to neighbours' load
     than requests/s."""
     share = service_share(row)
-    if not share or not row.get("rps"):
-        return "n/a"
-    return f"{share * NPROC[0] * 1000 / row['rps']:.1f}"
+    return share * NPROC[0] * 1000 / row["rps"] if share and row.get("rps") else None
+
+
+def svc_ms(row) -> str:
+    ms = svc_cpu_ms(row)
+    return "n/a" if ms is None else f"{ms:.1f}"
 
 
 BENCH_ROLES = ("postgres", "simulator", "redis", "load tool")

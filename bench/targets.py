@@ -4,7 +4,7 @@ carry across these machines' drift better than raw figures."""
 
 from statistics import median
 
-from bench.cells import NPROC, cpu_ratio, service_share
+from bench.cells import cpu_ratio, svc_cpu_ms
 from bench.common import GATEWAY_ENDPOINTS, find_row, row_errors
 
 TARGETS = {
@@ -21,11 +21,6 @@ REFERENCE_CPU_MS = 3.4
 # or the clients allow (clients ÷ latency), the lower; and no repeat below STABLE x the median.
 LATENCY_SHARE = 0.9
 STABLE = 0.8
-
-
-def svc_cpu_ms(row) -> float | None:
-    share = service_share(row)
-    return share * NPROC[0] * 1000 / row["rps"] if share and row.get("rps") else None
 
 
 def _cpu_rows(results, clients) -> list[str]:

@@ -36,7 +36,8 @@ _PLAIN_TYPES = {
 
 def _db_value(field, value, connection):
     """`field.get_db_prep_save(value)`, without its calls for a plain value of a plain field."""
-    if value is None or type(value) is _PLAIN_TYPES.get(type(field)):
+    plain = _PLAIN_TYPES.get(type(field))
+    if plain is not None and (value is None or type(value) is plain):
         return value
     return field.get_db_prep_save(value, connection)
 
@@ -73,9 +74,11 @@ def insert_row(instance: Model) -> Model:
         _SQL[(alias, model, "insert")] = (sql, fields)
     # A plain field's pre_save reads its attribute; the others may fill it (auto_now, defaults).
     values = [
-        _db_value(f, getattr(instance, f.attname), connection)
-        if type(f) in _PLAIN_TYPES
-        else _db_value(f, f.pre_save(instance, True), connection)
+        _db_value(
+            f,
+            getattr(instance, f.attname) if type(f) in _PLAIN_TYPES else f.pre_save(instance, True),
+            connection,
+        )
         for f in fields
     ]
     with connection.cursor() as cursor:

@@ -143,8 +143,11 @@ def _plan(field):
         return field, None, None
     attrs = field.source_attrs
     get = attrgetter(".".join(attrs)) if attrs else _itself
-    method = getattr(type(field).to_representation, "__func__", type(field).to_representation)
-    return field, get, _BUILTIN_REPRESENTATION.get(method, field.to_representation)
+    return (
+        field,
+        get,
+        _BUILTIN_REPRESENTATION.get(type(field).to_representation, field.to_representation),
+    )
 
 
 def _itself(instance):

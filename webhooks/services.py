@@ -19,7 +19,7 @@ from rest_framework.exceptions import ParseError
 
 from payments_service.clock import now
 from payments_service.db import Select, insert_unless_exists, save_fields
-from payments_service.integrations.razorpay import GatewayRejected, get_gateway
+from payments_service.integrations.razorpay import get_gateway
 from payments_service.metrics import WEBHOOK_ERRORS, WEBHOOK_EVENTS, WEBHOOK_LAG
 from payments_service.parsers import json_errors
 from payments_service.problems import ProblemError
@@ -133,9 +133,7 @@ def _permanent(exc: Exception) -> tuple[str, str] | None:
     """The status and reason of a known outcome, or None for an error of ours."""
     if isinstance(exc, Ignored):
         return WebhookEvent.Status.IGNORED, str(exc)
-    if isinstance(exc, Malformed | GatewayRejected) or (
-        isinstance(exc, ProblemError) and exc.status < 500
-    ):
+    if isinstance(exc, Malformed) or (isinstance(exc, ProblemError) and exc.status < 500):
         return WebhookEvent.Status.FAILED, str(exc)  # a mismatch, a malformed entity
     return None
 
