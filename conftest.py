@@ -82,6 +82,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
     importing process's SQLite database, already migrated, and removes it at the end."""
     from django.db import connections
 
+    # Live-server tests send more requests at once than a production worker's pool lends
+    # connections (ten refunds queueing on one row lock): here each gets its own.
+    pool = connections["default"].settings_dict["OPTIONS"].get("pool")
+    if pool:
+        pool["max_size"] = max(pool["max_size"], 32)
     test = connections["default"].settings_dict["TEST"]
     imported = str(test["NAME"])
     test["NAME"] = ours = re.sub(r"\d+(\.sqlite3)?$", rf"{os.getpid()}\g<1>", imported)

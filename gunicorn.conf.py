@@ -2,9 +2,9 @@
 
 Requests wait on Razorpay, so workers are threaded: throughput is worker threads / gateway
 latency, and Python's CPU use (one GIL per worker) sets the worker count, about one per core.
-Every thread keeps one database connection open (settings: CONN_MAX_AGE), so an instance
-uses up to WEB_CONCURRENCY x GUNICORN_THREADS connections: the defaults, 3 x 16 = 48, let two
-instances and the periodic commands fit PostgreSQL's default max_connections of 100.
+A thread holds a database connection only between its gateway calls (settings: the pool), so
+threads cost no connections: an instance uses up to WEB_CONCURRENCY x DB_POOL_SIZE, the
+defaults 3 x 8 = 24, whatever GUNICORN_THREADS is.
 """
 
 import glob
@@ -18,7 +18,11 @@ from payments_service.settings import LOG_FORMAT, LOG_LEVEL
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# A worker takes no more connections than this, so that keep-alive clients spread over the
+# workers instead of piling onto the one that accepted first (gunicorn's default is 1000), and
+# keeps at most `worker_connections - threads` of them idle between requests.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads + threads // 2))
 # A gthread worker that stops answering the master's heartbeat for this long is restarted
 # (a slow request alone does not trip it); the gateway's own timeouts end slow calls first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -213,3 +213,13 @@ class AddIndexConcurrentlyOnPostgres(migrations.AddIndex):
             schema_editor.add_index(model, self.index, concurrently=True)
         else:
             schema_editor.add_index(model, self.index)
+
+
+def release_connections() -> None:
+    """Hands this thread's idle database connections back to the pool: a request waiting on
+    Razorpay then holds none, so a worker's threads can outnumber its connections. A
+    connection inside a transaction stays (the gateway is never called in one but a test's);
+    without a pool (SQLite, or CONN_MAX_AGE) closing would only cost a reconnect, so it stays."""
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) and not connection.in_atomic_block:
+            connection.close()

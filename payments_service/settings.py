@@ -178,17 +178,26 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    # Persistent connections (checked before reuse), not psycopg's pool: a request keeps its
-    # connection from its first query to its end, across the gateway call, so a pool would
-    # need a connection per thread all the same, and adds a wait when it runs short. Each
-    # gunicorn thread holds at most one: see gunicorn.conf.py for sizing to max_connections.
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     }
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES = {
         "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg's pool, per process: a request takes a connection at its first query, hands it
+    # back before each gateway call (payments_service/db.py: release_connections) and takes
+    # one again after, so threads waiting on Razorpay hold none. An instance uses at most
+    # WEB_CONCURRENCY x DB_POOL_SIZE connections, whatever its threads (gunicorn.conf.py).
+    # The pool checks a connection (an empty query) each time it lends one: fewer calls than
+    # Django's SELECT 1 on a persistent connection, and a restarted database costs no request.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DB_POOL_SIZE", 8),
+        # A request that waits longer for a connection is answered 503 (problems.py).
+        "timeout": float(env("DB_POOL_TIMEOUT", "5")),
     }
 
 # Test databases are named per process, so that test runs side by side never share one.

@@ -2,13 +2,17 @@
 
 import json
 import socket
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import urllib3
+from django.db import connection, transaction
 
-from conftest import SIM_KEY_ID, SIM_KEY_SECRET
+from clients.models import ClientApp
+from conftest import SIM_KEY_ID, SIM_KEY_SECRET, requires
 from payments_service.integrations.razorpay import (
     GatewayDispute,
     GatewayError,
@@ -280,3 +284,56 @@ def test_a_disputes_documents_are_read_from_every_kind_of_proof():
         }
     )
     assert contested.evidence_documents == ("doc_A", "doc_B", "doc_C", "doc_D")
+
+
+# --- database connections across a gateway call -------------------------------------------------
+postgres_only = requires(connection.vendor == "postgresql", "PostgreSQL (its connection pool)")
+
+
+def _lent(pool) -> int:
+    stats = pool.get_stats()
+    return stats["pool_size"] - stats["pool_available"]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_waiting_on_razorpay_holds_no_database_connection(razorpay):
+    """A worker's threads can outnumber its database connections: the pool lends none to a
+    request while Razorpay thinks, and lends one again for what the request does after."""
+    connection.close()  # this thread holds none either
+    razorpay.faults(latency_ms=1000)
+    queried, answered, after = threading.Event(), threading.Event(), []
+
+    def request():
+        try:
+            ClientApp.objects.exists()
+            queried.set()
+            get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+            answered.set()
+            after.append(ClientApp.objects.exists())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    assert queried.wait(10)
+    lent_while_waiting = []
+    while not answered.is_set() and thread.is_alive():
+        lent_while_waiting.append(_lent(connection.pool))
+        time.sleep(0.02)
+    thread.join(10)
+    assert answered.is_set() and after == [False]
+    assert 0 in lent_while_waiting
+    assert _lent(connection.pool) == 0
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_gateway_call_inside_a_transaction_keeps_it(razorpay):
+    """Only tests call the gateway inside a transaction, but one that does keeps its connection,
+    and with it what it wrote."""
+    with transaction.atomic():
+        app = ClientApp.objects.create(name="kept")
+        get_gateway().create_order(amount=1000, currency="INR", receipt="r", notes={})
+        assert ClientApp.objects.filter(pk=app.pk).exists()
+    assert ClientApp.objects.filter(pk=app.pk).exists()

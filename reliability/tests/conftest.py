@@ -1,10 +1,8 @@
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from conftest import SIM_WEBHOOK_SECRET, requires
 from reliability.clients import ShopClient
-from reliability.waiting import wait_until
 
 IS_POSTGRES = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 postgres_only = requires(IS_POSTGRES, "PostgreSQL (set DATABASE_URL=postgresql://...)")
@@ -54,28 +52,6 @@ def webhooks_to_live_server(sim, live_server):
 
 @pytest.fixture
 def shop(live_server, client_app) -> ShopClient:
-    """The `shop` client app over real HTTP to the live server."""
-    yield ShopClient(live_server.url, client_app.api_key)
-    live_server_connections_closed()
-
-
-def live_server_connections_closed(timeout: float = 5) -> None:
-    """Waits for the live server's threads to drop their database connections: PostgreSQL
-    cannot drop the test database at the end of the run while one is left. A thread keeps its
-    connection while its client's stays open, which a client elsewhere (the fuzzer's) may do;
-    after `timeout`, such idle connections of finished requests are ended."""
-    if not IS_POSTGRES:
-        return
-    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-
-    def alone() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(f"SELECT count(*) {others}")
-            return cursor.fetchone()[0] == 0
-
-    try:
-        wait_until(alone, timeout=timeout, what="the live server's connections to close")
-    except AssertionError:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pg_terminate_backend(pid) {others} AND state = 'idle'")
+    """The `shop` client app over real HTTP to the live server (whose threads hand their
+    database connections back to the pool at each request's end)."""
+    return ShopClient(live_server.url, client_app.api_key)

@@ -6,6 +6,7 @@ import json
 import threading
 
 import pytest
+from django.db import connections
 
 from conftest import SIM_WEBHOOK_SECRET
 from payments.models import Payment, PaymentAttempt, PaymentStatusChange
@@ -32,6 +33,8 @@ def run_together(**calls):
                 thread.result = thread_call()
             except BaseException as exc:  # reported by the test, not lost in the thread
                 thread.error = exc
+            finally:  # back to the pool, as a request's end hands it back
+                connections.close_all()
 
         threads[name] = threading.Thread(target=run, name=f"race-{name}", daemon=True)
         threads[name].result = threads[name].error = None

@@ -26,6 +26,7 @@ import certifi
 import razorpay
 import urllib3
 
+from payments_service.db import release_connections
 from payments_service.metrics import GATEWAY_CALLS
 
 from ..errors import GatewayError, GatewayRejected, GatewayTimeout, GatewayUnavailable
@@ -300,6 +301,8 @@ class RazorpayGateway:
 
     # --- plumbing -------------------------------------------------------------------------
     def _call(self, operation: str, send: Callable[[], T], *, safe: bool = False) -> T:
+        # A thread waiting on Razorpay holds no database connection: threads can outnumber them.
+        release_connections()
         attempts = 1 + (self._retries if safe else 0)
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
