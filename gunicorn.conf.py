@@ -18,7 +18,7 @@ from payments_service.settings import LOG_FORMAT, LOG_LEVEL
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+threads = int(os.environ.get("GUNICORN_THREADS", "24"))
 # A worker takes no more connections than this, so that keep-alive clients spread over the
 # workers instead of piling onto the one that accepted first (gunicorn's default is 1000), and
 # keeps at most `worker_connections - threads` of them idle between requests.

@@ -22,7 +22,7 @@ OPTIONS = [
     ("--endpoints", str, "BENCH_ENDPOINTS", ",".join(ENDPOINTS), None),
     ("--phases", str, "BENCH_PHASES", "pgbench,alone,latency,mix,profile,tune", None),
     ("--workers", int, "WEB_CONCURRENCY", "3", None),
-    ("--threads", int, "GUNICORN_THREADS", "32", None),
+    ("--threads", int, "GUNICORN_THREADS", "24", None),
     (
         "--server",
         str,
@@ -37,7 +37,7 @@ OPTIONS = [
         "--tune",
         str,
         "BENCH_TUNE",
-        "2x32,3x16,3x64,4x16",
+        "3x16,3x32,2x32,4x16",
         "other WORKERSxTHREADS to compare (phase tune; '' for none)",
     ),
     ("--webhook-duplicates", float, None, 0.25, "share of events sent twice"),
