@@ -106,6 +106,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
 
 
 @pytest.fixture(scope="session")
+def live_server(live_server, django_db_blocker):
+    """pytest-django's, and once it has stopped no connection of its request threads left: a
+    thread still serving a keep-alive client may hold one lent by the pool, and PostgreSQL
+    cannot drop the test database while it is open."""
+    yield live_server
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+@pytest.fixture(scope="session")
 def simulator():
     from razorpay_simulator import Simulator
 

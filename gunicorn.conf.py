@@ -19,10 +19,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "24"))
-# A worker takes no more connections than this, so that keep-alive clients spread over the
-# workers instead of piling onto the one that accepted first (gunicorn's default is 1000), and
-# keeps at most `worker_connections - threads` of them idle between requests.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads + threads // 2))
+# A worker takes no more client connections than this (gunicorn's default is 1,000), so that
+# keep-alive clients spread over the workers instead of piling onto the one that accepted
+# first. Past workers x this, a new connection waits until a kept-alive one closes (up to
+# GUNICORN_KEEPALIVE seconds): keep it above the connections a load balancer opens per instance.
+worker_connections = int(
+    os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads + max(threads // 2, 8))
+)
 # A gthread worker that stops answering the master's heartbeat for this long is restarted
 # (a slow request alone does not trip it); the gateway's own timeouts end slow calls first.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
