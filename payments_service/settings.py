@@ -191,8 +191,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # back before each gateway call (payments_service/db.py: release_connections) and takes
     # one again after, so threads waiting on Razorpay hold none. An instance uses at most
     # WEB_CONCURRENCY x DB_POOL_SIZE connections, whatever its threads (gunicorn.conf.py).
-    # The pool checks a connection (an empty query) each time it lends one: fewer calls than
-    # Django's SELECT 1 on a persistent connection, and a restarted database costs no request.
+    # The pool checks a connection (an empty query) each time it lends one, and replaces one
+    # that fails the check, as Django's health check did for a persistent connection.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DB_POOL_SIZE", 8),

@@ -52,6 +52,5 @@ def webhooks_to_live_server(sim, live_server):
 
 @pytest.fixture
 def shop(live_server, client_app) -> ShopClient:
-    """The `shop` client app over real HTTP to the live server (whose threads hand their
-    database connections back to the pool at each request's end)."""
+    """The `shop` client app over real HTTP to the live server."""
     return ShopClient(live_server.url, client_app.api_key)

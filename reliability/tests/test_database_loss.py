@@ -75,21 +75,23 @@ def test_service_whose_database_is_unreachable_answers_503_problems_and_stays_al
 
 
 # --- a request's connection cut mid-transaction (PostgreSQL: pg_terminate_backend) -----------
+def backends_waiting() -> list[int]:
+    """The server connections of the test database (other than the test's) waiting on a lock."""
+    with connection.cursor() as cursor:
+        # Inside a transaction, statistics views are a snapshot taken at the first look.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
 def terminate_backend_waiting_on_a_lock() -> None:
     """From the test's own connection (which holds the lock): ends the server connection that
     waits for it, as a failover or a killed backend would."""
 
-    def waiting() -> list[int]:
-        with connection.cursor() as cursor:
-            # Inside a transaction, statistics views are a snapshot taken at the first look.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-            )
-            return [pid for (pid,) in cursor.fetchall()]
-
-    [pid] = wait_until(waiting, timeout=15, what="the request to wait on the held lock")
+    [pid] = wait_until(backends_waiting, timeout=15, what="the request to wait on the held lock")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
 
@@ -159,3 +161,41 @@ def test_refund_whose_connection_is_cut_while_it_waits_for_the_payment_answers_5
     retry = shop.refund(paid["id"], key="r1", amount=300)
     assert retry.status_code == 201, retry.text
     assert_invariants()
+
+
+@postgres_only
+def test_a_request_that_finds_its_processs_pool_lent_out_answers_503_and_is_served_after(
+    sim, tmp_path, client_app
+):
+    """A process lends at most DB_POOL_SIZE connections; a request that finds none free within
+    DB_POOL_TIMEOUT is answered 503 `database_unavailable` instead of queueing without end,
+    and is served once the connection is back."""
+    service = ServiceProcess(
+        tmp_path,
+        "one-connection",
+        {
+            "RAZORPAY_API_BASE_URL": sim.url,
+            "RAZORPAY_TEST_KEY_ID": SIM_KEY_ID,
+            "RAZORPAY_TEST_SECRET_KEY": SIM_KEY_SECRET,
+            "RAZORPAY_WEBHOOK_SECRET": SIM_WEBHOOK_SECRET,
+            "DB_POOL_SIZE": "1",
+            "DB_POOL_TIMEOUT": "0.5",
+        },
+    ).start()
+    client = ShopClient(service.url, client_app.api_key)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool, transaction.atomic():
+            # The first request's INSERT waits on the unique index, holding the only connection.
+            Payment.objects.create(client_app=client_app, external_ref="held", amount=1000)
+            held = pool.submit(client.initiate, key="held-1", externalRef="held")
+            wait_until(backends_waiting, timeout=15, what="the first request to hold the lock")
+            starved = client.request("GET", "/payments?pageSize=1")
+            transaction.set_rollback(True)
+        assert_problem(starved, 503, "database_unavailable")
+        assert starved.headers["Retry-After"].isdigit()
+        created = held.result(timeout=30)
+        assert created.status_code == 201, created.text
+        assert client.payment(created.json()["id"]).status_code == 200
+    finally:
+        service.stop()
+    assert "Traceback" not in service.output()
